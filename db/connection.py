@@ -1,0 +1,88 @@
+"""Opening the installation's database and running code in a transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from db.migrations import MIGRATION_SET, SCHEMA_VERSION, known_migrations, migrations
+
+
+class DatabaseTooNew(RuntimeError):
+    """The file was written by a newer Pharmacy Desk; opening it could damage it."""
+
+
+def open_db(path: str | Path, *, migrate: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed) the database at `path`, in WAL mode, migrated.
+
+    The connection is in autocommit mode: writes go through `transaction()`,
+    so every write is explicit and atomic.
+    """
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=True)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=5000")
+    check_schema(conn)
+    if migrate:
+        migrations.apply(Database(conn))
+    return conn
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_sqlite_migrations'"
+    ).fetchone()
+    if not exists:
+        return []
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set=? ORDER BY id",
+            (MIGRATION_SET,),
+        )
+    ]
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """Number of the newest migration applied to this file (0 for a new file)."""
+    return len(applied_migrations(conn))
+
+
+def check_schema(conn: sqlite3.Connection) -> None:
+    """Refuse a file that has migrations this build does not know."""
+    unknown = [m for m in applied_migrations(conn) if m not in known_migrations()]
+    if unknown:
+        raise DatabaseTooNew(
+            f"数据库由更新版本的药事台创建（未知迁移：{', '.join(unknown)}；"
+            f"本程序支持的结构版本为 {SCHEMA_VERSION}）。请升级程序后再打开。"
+        )
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception.
+
+    IMMEDIATE takes the write lock up front so a long import cannot fail
+    half-way with 'database is locked'.
+    """
+    if conn.in_transaction:
+        # Nested use joins the outer transaction: the outer one commits.
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

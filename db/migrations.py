@@ -1,0 +1,203 @@
+"""Numbered schema migrations, applied in order, each in its own transaction.
+
+sqlite-utils records applied migrations in `_sqlite_migrations`; the schema
+version is the number of the newest applied migration. Never edit a migration
+that has shipped: add a new one.
+
+SYNC-1: every synced table carries a stable `uuid` and a `version`, and
+triggers write every insert, update and delete to `change_log` in the same
+transaction as the change itself, so no code path can forget to log.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "pharmacy_desk"
+migrations = Migrations(MIGRATION_SET)
+
+# A random (version 4) UUID computed inside SQLite, so bulk loads need no
+# per-row Python work to stamp identities.
+UUID_SQL = (
+    "(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
+    "substr(lower(hex(randomblob(2))), 2) || '-' || "
+    "substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || "
+    "lower(hex(randomblob(6))))"
+)
+NOW_SQL = "(strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime'))"
+
+RECORD_COLUMNS = f"""
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE DEFAULT {UUID_SQL},
+    version INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL DEFAULT {NOW_SQL}"""
+
+SYNCED_TABLES = (
+    "institutions",
+    "products",
+    "essential_lists",
+    "essential_list_entries",
+    "agreements",
+    "purchase_lines",
+    "payments",
+)
+
+
+def change_log_triggers(table: str) -> str:
+    """Triggers that copy every change of `table` into change_log (SYNC-1)."""
+    parts = []
+    for op, row in (("insert", "new"), ("update", "new"), ("delete", "old")):
+        parts.append(
+            f"""
+CREATE TRIGGER {table}_log_{op} AFTER {op.upper()} ON {table}
+BEGIN
+    INSERT INTO change_log (at, table_name, row_uuid, version, op)
+    VALUES ({NOW_SQL}, '{table}', {row}.uuid, {row}.version, '{op}');
+END;"""
+        )
+    return "\n".join(parts)
+
+
+@migrations(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    db.executescript(
+        f"""
+CREATE TABLE change_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    row_uuid TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete'))
+);
+
+CREATE TABLE app_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+
+CREATE TABLE institutions ({RECORD_COLUMNS},
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    level TEXT NOT NULL CHECK (level IN ('grassroots', 'secondary', 'tertiary', 'specialty')),
+    remote INTEGER NOT NULL DEFAULT 0,
+    lead_code TEXT
+);
+
+CREATE TABLE products ({RECORD_COLUMNS},
+    code TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL DEFAULT 'drug' CHECK (kind IN ('drug', 'consumable')),
+    generic_name TEXT NOT NULL,
+    dosage_form TEXT NOT NULL DEFAULT '',
+    specification TEXT NOT NULL DEFAULT '',
+    package TEXT NOT NULL DEFAULT '',
+    conversion INTEGER NOT NULL DEFAULT 1 CHECK (conversion > 0),
+    manufacturer TEXT NOT NULL DEFAULT '',
+    is_essential INTEGER NOT NULL DEFAULT 0,
+    is_vbp INTEGER NOT NULL DEFAULT 0,
+    vbp_batch TEXT NOT NULL DEFAULT '',
+    consistency INTEGER NOT NULL DEFAULT 0,
+    originator INTEGER NOT NULL DEFAULT 0,
+    negotiated INTEGER NOT NULL DEFAULT 0,
+    price TEXT,
+    active INTEGER NOT NULL DEFAULT 1,
+    udi TEXT,
+    pinyin TEXT NOT NULL DEFAULT '',
+    content_hash TEXT
+);
+
+CREATE TABLE essential_lists ({RECORD_COLUMNS},
+    name TEXT NOT NULL,
+    edition TEXT NOT NULL DEFAULT '',
+    effective_from TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    builtin INTEGER NOT NULL DEFAULT 0,
+    imported_at TEXT NOT NULL DEFAULT {NOW_SQL}
+);
+
+CREATE TABLE essential_list_entries ({RECORD_COLUMNS},
+    list_id INTEGER NOT NULL REFERENCES essential_lists(id) ON DELETE CASCADE,
+    seq TEXT NOT NULL DEFAULT '',
+    generic_name TEXT NOT NULL,
+    dosage_form TEXT NOT NULL DEFAULT '',
+    specification TEXT,
+    category TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX essential_list_entries_list ON essential_list_entries(list_id);
+
+CREATE TABLE agreements ({RECORD_COLUMNS},
+    institution_code TEXT NOT NULL,
+    batch TEXT NOT NULL,
+    generic TEXT NOT NULL,
+    selected_price TEXT NOT NULL,
+    agreed_qty REAL NOT NULL CHECK (agreed_qty >= 0),
+    last_year_qty REAL,
+    start_date TEXT NOT NULL,
+    end_date TEXT NOT NULL,
+    content_hash TEXT,
+    UNIQUE (institution_code, batch, generic, start_date)
+);
+
+CREATE TABLE agreement_products (
+    id INTEGER PRIMARY KEY,
+    agreement_id INTEGER NOT NULL REFERENCES agreements(id) ON DELETE CASCADE,
+    code TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('selected', 'backup', 'substitute')),
+    UNIQUE (agreement_id, code, role)
+);
+CREATE INDEX agreement_products_code ON agreement_products(code);
+
+CREATE TABLE purchase_lines ({RECORD_COLUMNS},
+    order_id TEXT NOT NULL,
+    line_no TEXT NOT NULL,
+    institution_code TEXT NOT NULL,
+    code TEXT NOT NULL,
+    qty REAL NOT NULL,
+    price TEXT,
+    amount_fen INTEGER NOT NULL,
+    ordered_at TEXT NOT NULL,
+    responded_at TEXT,
+    delivered_at TEXT,
+    supplier TEXT NOT NULL DEFAULT '',
+    channel TEXT NOT NULL DEFAULT 'online' CHECK (channel IN ('online', 'offline')),
+    batch_id INTEGER,
+    content_hash TEXT,
+    UNIQUE (order_id, line_no)
+);
+CREATE INDEX purchase_lines_code_time ON purchase_lines(code, ordered_at);
+CREATE INDEX purchase_lines_time ON purchase_lines(ordered_at);
+
+CREATE TABLE payments ({RECORD_COLUMNS},
+    order_id TEXT NOT NULL,
+    line_no TEXT NOT NULL DEFAULT '',
+    amount_fen INTEGER NOT NULL,
+    paid_on TEXT NOT NULL,
+    batch_id INTEGER,
+    UNIQUE (order_id, line_no, paid_on, amount_fen)
+);
+CREATE INDEX payments_order ON payments(order_id);
+
+CREATE TABLE import_batches (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE DEFAULT {UUID_SQL},
+    kind TEXT NOT NULL,
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    rows_total INTEGER NOT NULL,
+    inserted INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    unchanged INTEGER NOT NULL,
+    at TEXT NOT NULL DEFAULT {NOW_SQL}
+);
+"""
+        + "\n".join(change_log_triggers(t) for t in SYNCED_TABLES)
+    )
+
+
+def known_migrations() -> list[str]:
+    return [m.name for m in migrations._migrations]
+
+
+SCHEMA_VERSION = len(known_migrations())

@@ -1,0 +1,3 @@
+from pharmacy_app.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,166 @@
+"""The `pharmacy-app` command line (FORMATS.md "Command line").
+
+With no sub-command it opens the window. Exit codes: 0 done, 1 failure,
+2 input rejected (nothing written; reasons on stderr, row by row).
+
+Heavy modules are imported inside the commands so `pharmacy-app` with no
+arguments reaches the window quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_REJECTED = 2
+
+IMPORT_KINDS = ("catalogue", "essential-list", "agreements", "purchases", "payments")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pharmacy-app",
+        description="药事台 Pharmacy Desk — 采购目录、基药占比、集采约定量、短缺直报",
+    )
+    parser.add_argument("--db", type=Path, help="数据库文件（默认：用户数据目录下的 pharmacy.db）")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("init", help="建立或更新本机构")
+    p.add_argument("--institution-code", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument(
+        "--level", required=True, choices=("grassroots", "secondary", "tertiary", "specialty")
+    )
+    p.add_argument("--remote", action="store_true", help="偏远地区机构（配送时限 72 小时）")
+
+    p = sub.add_parser("import", help="导入 Excel/CSV 文件")
+    p.add_argument("kind", choices=IMPORT_KINDS)
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true", help="以 JSON 输出导入摘要")
+    p.add_argument("--rejected-out", type=Path, help="把被拒绝的行另存为文件（.xlsx 或 .csv）")
+    p.add_argument("--quiet", action="store_true", help="不在 stderr 显示进度")
+
+    p = sub.add_parser("demo", help="生成内置示例数据并打开窗口")
+    p.add_argument("--no-window", action="store_true", help="只生成数据，不打开窗口")
+    p.add_argument("--force", action="store_true", help="数据库已有数据时也重建示例数据")
+
+    return parser
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    from pharmacy_app.paths import default_db_path
+
+    return args.db if args.db else default_db_path()
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from db import open_db
+    from pharmacy_app.institutions import InstitutionError, init_institution
+
+    conn = open_db(_db_path(args))
+    try:
+        inst = init_institution(
+            conn, args.institution_code, args.name, args.level, remote=args.remote
+        )
+    except InstitutionError as exc:
+        _err(str(exc))
+        return EXIT_REJECTED
+    print(f"已设置本机构：{inst.code} {inst.name}（{inst.level}）")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from db import open_db
+    from pharmacy_app.importers import ImportFailed, run_import, save_rejected
+
+    if not args.file.exists():
+        _err(f"{args.file}: 文件不存在")
+        return EXIT_REJECTED
+    conn = open_db(_db_path(args))
+    last_shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        if args.quiet or total <= 0:
+            return
+        percent = done * 100 // total
+        if percent != last_shown[0]:
+            last_shown[0] = percent
+            print(f"\r导入 {args.file.name}: {percent:3d}% ({done}/{total})", end="", file=sys.stderr)
+
+    try:
+        result = run_import(conn, args.kind, args.file, progress=progress)
+    except ImportFailed as exc:
+        if last_shown[0] >= 0:
+            print(file=sys.stderr)
+        _err(str(exc))
+        return EXIT_REJECTED
+    if last_shown[0] >= 0:
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.summary(), ensure_ascii=False, indent=2))
+    if result.errors:
+        for error in result.errors:
+            _err(error.describe())
+        _err(f"{args.file}: {len(result.errors)} 行有误，未写入任何数据。")
+        if args.rejected_out:
+            save_rejected(result, args.rejected_out)
+            _err(f"被拒绝的行已保存到 {args.rejected_out}")
+        return EXIT_REJECTED
+    if not args.json:
+        print(result.describe())
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pharmacy_app.demo import DemoExists, build_demo
+
+    path = _db_path(args)
+    try:
+        summary = build_demo(path, force=args.force)
+    except DemoExists as exc:
+        _err(str(exc))
+        return EXIT_REJECTED
+    print(summary)
+    if args.no_window:
+        return EXIT_OK
+    return open_window(path)
+
+
+def open_window(path: Path) -> int:
+    from ui.app import run_app
+
+    return run_app(path)
+
+
+COMMANDS = {
+    "init": cmd_init,
+    "import": cmd_import,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return open_window(_db_path(args))
+    from db import DatabaseTooNew
+
+    try:
+        return COMMANDS[args.command](args)
+    except DatabaseTooNew as exc:
+        _err(str(exc))
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

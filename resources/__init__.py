@@ -1,0 +1,1 @@
+"""Bundled data files: fonts, translations, reference lists, demo data."""

@@ -1,0 +1,66 @@
+"""Schema, migrations and the change log (SYNC-1)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from db import DatabaseTooNew, open_db, transaction
+from db.connection import schema_version
+from db.migrations import SCHEMA_VERSION, SYNCED_TABLES
+
+
+def test_new_database_is_wal_and_fully_migrated(db_path):
+    conn = open_db(db_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert schema_version(conn) == SCHEMA_VERSION >= 1
+    conn.close()
+    # Re-opening applies nothing twice.
+    conn = open_db(db_path)
+    assert schema_version(conn) == SCHEMA_VERSION
+
+
+def test_database_from_a_newer_build_is_refused(db_path):
+    conn = open_db(db_path)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('pharmacy_desk', '9999_future', 'x')"
+    )
+    conn.close()
+    with pytest.raises(DatabaseTooNew):
+        open_db(db_path)
+
+
+@pytest.mark.parametrize("table", SYNCED_TABLES)
+def test_sync1_every_synced_table_has_uuid_version_and_logs_changes(conn, table):
+    """SYNC-1: stable UUIDs, versions, and a change-log row for every change."""
+    cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+    assert {"uuid", "version"} <= cols
+    triggers = {
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
+    }
+    for op in ("insert", "update", "delete"):
+        assert f"{table}_log_{op}" in triggers
+
+
+def test_sync1_change_log_records_insert_update_delete_in_same_transaction(conn):
+    conn.execute("INSERT INTO institutions (code, name, level) VALUES ('H1', 'A', 'grassroots')")
+    uuid = conn.execute("SELECT uuid FROM institutions").fetchone()[0]
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", uuid)
+    conn.execute("UPDATE institutions SET name='B', version=version+1 WHERE code='H1'")
+    with pytest.raises(sqlite3.IntegrityError), transaction(conn):
+        conn.execute("UPDATE institutions SET name='C', version=version+1 WHERE code='H1'")
+        conn.execute("INSERT INTO institutions (code, name, level) VALUES ('H1', 'dup', 'grassroots')")
+    conn.execute("DELETE FROM institutions WHERE code='H1'")
+    log = conn.execute("SELECT row_uuid, version, op FROM change_log ORDER BY seq").fetchall()
+    # The rolled-back update left no trace.
+    assert [tuple(r) for r in log] == [(uuid, 1, "insert"), (uuid, 2, "update"), (uuid, 2, "delete")]
+
+
+def test_transaction_rolls_back_everything_on_error(conn):
+    with pytest.raises(RuntimeError), transaction(conn):
+        conn.execute("INSERT INTO app_settings VALUES ('a', '1')")
+        raise RuntimeError("boom")
+    assert conn.execute("SELECT count(*) FROM app_settings").fetchone()[0] == 0
