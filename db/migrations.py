@@ -41,6 +41,8 @@ SYNCED_TABLES = (
     "agreements",
     "purchase_lines",
     "payments",
+    "policy_profiles",
+    "name_mappings",
 )
 
 
@@ -193,6 +195,39 @@ CREATE TABLE import_batches (
 );
 """
         + "\n".join(change_log_triggers(t) for t in SYNCED_TABLES)
+    )
+
+
+@migrations(name="0002_policy_and_name_mappings")
+def m0002_policy_and_name_mappings(db: Database) -> None:
+    """Policy profiles (thresholds as versioned data) and confirmed name mappings.
+
+    A profile row is immutable once used: editing a profile saves a new
+    version, so every stored result can name the exact thresholds it used.
+    `name_mappings` remembers what the user confirmed once, e.g. that the
+    catalogue's 盐酸二甲双胍 is the list's 二甲双胍 (ED-2 matching).
+    """
+    db.executescript(
+        f"""
+CREATE TABLE policy_profiles ({RECORD_COLUMNS},
+    profile_id TEXT NOT NULL,
+    profile_version INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    region TEXT NOT NULL DEFAULT '',
+    params TEXT NOT NULL,
+    builtin INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (profile_id, profile_version)
+);
+
+CREATE TABLE name_mappings ({RECORD_COLUMNS},
+    catalogue_name TEXT NOT NULL UNIQUE,
+    list_name TEXT NOT NULL,
+    confirmed INTEGER NOT NULL DEFAULT 1,
+    note TEXT NOT NULL DEFAULT ''
+);
+"""
+        + change_log_triggers("policy_profiles")
+        + change_log_triggers("name_mappings")
     )
 
 
