@@ -33,6 +33,16 @@ RECORD_COLUMNS = f"""
     version INTEGER NOT NULL DEFAULT 1,
     updated_at TEXT NOT NULL DEFAULT {NOW_SQL}"""
 
+# Frozen: the tables migration 0001 logged. Later migrations add their own.
+SYNCED_TABLES_0001 = (
+    "institutions",
+    "products",
+    "essential_lists",
+    "essential_list_entries",
+    "agreements",
+    "purchase_lines",
+    "payments",
+)
 SYNCED_TABLES = (
     "institutions",
     "products",
@@ -194,7 +204,7 @@ CREATE TABLE import_batches (
     at TEXT NOT NULL DEFAULT {NOW_SQL}
 );
 """
-        + "\n".join(change_log_triggers(t) for t in SYNCED_TABLES)
+        + "\n".join(change_log_triggers(t) for t in SYNCED_TABLES_0001)
     )
 
 
