@@ -1,0 +1,217 @@
+"""The home page: which institution this is and what the database holds."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.i18n import tr
+from ui.worker import Changes, DbWorker, OpContext
+
+
+@dataclass(frozen=True)
+class Summary:
+    institution_name: str | None
+    institution_code: str | None
+    level: str | None
+    products_active: int
+    products_inactive: int
+    essential: int
+    vbp: int
+    consumables: int
+    purchase_lines: int
+    agreements: int
+
+
+def load_summary(conn: sqlite3.Connection) -> Summary:
+    """Counts for the home page; runs on the worker."""
+    from pharmacy_app.institutions import current_institution
+
+    inst = current_institution(conn)
+    row = conn.execute(
+        """SELECT
+             coalesce(sum(active = 1), 0),
+             coalesce(sum(active = 0), 0),
+             coalesce(sum(active = 1 AND is_essential = 1 AND kind = 'drug'), 0),
+             coalesce(sum(active = 1 AND is_vbp = 1), 0),
+             coalesce(sum(active = 1 AND kind = 'consumable'), 0)
+           FROM products"""
+    ).fetchone()
+    lines = conn.execute("SELECT count(*) FROM purchase_lines").fetchone()[0]
+    agreements = conn.execute("SELECT count(*) FROM agreements").fetchone()[0]
+    return Summary(
+        institution_name=inst.name if inst else None,
+        institution_code=inst.code if inst else None,
+        level=inst.level if inst else None,
+        products_active=row[0],
+        products_inactive=row[1],
+        essential=row[2],
+        vbp=row[3],
+        consumables=row[4],
+        purchase_lines=lines,
+        agreements=agreements,
+    )
+
+
+def level_name(level: str) -> str:
+    """The institution level as the user calls it (institutions.LEVELS)."""
+    names = {
+        "grassroots": tr("Grassroots institution"),
+        "secondary": tr("Secondary hospital"),
+        "tertiary": tr("Tertiary hospital"),
+        "specialty": tr("Specialty hospital"),
+    }
+    return names.get(level, level)
+
+
+class StatCard(QFrame):
+    """One number with its caption."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        self.value = QLabel("–")
+        self.value.setObjectName("statValue")
+        font = self.value.font()
+        font.setPointSizeF(font.pointSizeF() * 1.9)
+        font.setBold(True)
+        self.value.setFont(font)
+        layout.addWidget(self.value)
+        self.caption = QLabel(caption)
+        self.caption.setObjectName("statCaption")
+        layout.addWidget(self.caption)
+
+    def set_value(self, value: int) -> None:
+        self.value.setText(f"{value:,}")
+
+
+class HomePage(QWidget):
+    """Institution name and level, and the size of the catalogue and purchases."""
+
+    open_catalogue = Signal()
+    import_requested = Signal()
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.summary: Summary | None = None
+        self._stale = True
+        self._loading = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 24, 28, 24)
+        layout.setSpacing(14)
+
+        self.title = QLabel()
+        self.title.setObjectName("homeTitle")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.title.setFont(font)
+        layout.addWidget(self.title)
+        self.subtitle = QLabel()
+        self.subtitle.setWordWrap(True)
+        layout.addWidget(self.subtitle)
+
+        grid = QGridLayout()
+        grid.setSpacing(12)
+        self.cards = {
+            "products_active": StatCard(self.tr("Products in use")),
+            "essential": StatCard(self.tr("Essential drugs in use")),
+            "vbp": StatCard(self.tr("VBP products in use")),
+            "consumables": StatCard(self.tr("Consumables in use")),
+            "products_inactive": StatCard(self.tr("Inactive products")),
+            "purchase_lines": StatCard(self.tr("Purchase lines")),
+            "agreements": StatCard(self.tr("Agreed-volume entries")),
+        }
+        for i, card in enumerate(self.cards.values()):
+            grid.addWidget(card, i // 4, i % 4)
+        layout.addLayout(grid)
+
+        actions = QHBoxLayout()
+        catalogue = QPushButton(self.tr("Open the catalogue"))
+        catalogue.clicked.connect(self.open_catalogue)
+        importing = QPushButton(self.tr("Import data…"))
+        importing.clicked.connect(self.import_requested)
+        actions.addWidget(catalogue)
+        actions.addWidget(importing)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        layout.addStretch(1)
+        self._show(None)
+        worker.data_changed.connect(self._on_data_changed)
+
+    def load(self) -> None:
+        if self._loading:
+            self._stale = True
+            return
+        self._loading = True
+        self._stale = False
+
+        def fetch(ctx: OpContext) -> Summary:
+            return load_summary(ctx.conn)
+
+        self.worker.op(fetch).success(self._loaded).failure(self._failed).run()
+
+    def _loaded(self, summary: Summary) -> None:
+        self._loading = False
+        self._show(summary)
+        if self._stale and self.isVisible():
+            self.load()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._loading = False
+        from ui.errors import show_error
+
+        show_error(exc, self.window())
+
+    def _show(self, summary: Summary | None) -> None:
+        self.summary = summary
+        if summary is None or summary.institution_name is None:
+            self.title.setText(self.tr("Pharmacy Desk"))
+            self.subtitle.setText(
+                self.tr("Loading…")
+                if summary is None
+                else self.tr(
+                    "No institution is set up yet. Run “pharmacy-app init” to set the "
+                    "institution code, name and level."
+                )
+            )
+        else:
+            level = level_name(summary.level or "")
+            self.title.setText(summary.institution_name)
+            self.subtitle.setText(
+                self.tr("Institution code {0} · {1}").format(summary.institution_code, level)
+            )
+        for key, card in self.cards.items():
+            if summary is None:
+                card.value.setText("–")
+            else:
+                card.set_value(int(getattr(summary, key)))
+
+    def _on_data_changed(self, changes: Changes) -> None:
+        if not changes.touches("products", "institutions", "purchase_lines", "agreements"):
+            return
+        if self.isVisible():
+            self.load()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self.load()
