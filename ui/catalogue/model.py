@@ -60,7 +60,7 @@ class Column:
 
     title: str  # English source text, translated when shown
     field: str
-    width: int
+    sample: str  # a typical wide value, for the initial width
     align_right: bool = False
     centre: bool = False
     display: Callable[[CatalogueIndex, int], str] | None = None
@@ -84,25 +84,35 @@ def _flag_column(field: str) -> Callable[[CatalogueIndex, int], str]:
     return lambda index, p: _flag(index.value(p, field))
 
 
-# Titles are marked with N_ here and translated in headerData.
+# Titles are marked with N_ here and translated in headerData. `sample` is a
+# typical wide value: the page sizes each column to fit it (or its title) in
+# the font in use, so the table fits the window in Chinese and in English.
 COLUMNS: tuple[Column, ...] = (
-    Column(N_("Code"), "code", 200),
-    Column(N_("Generic name"), "generic_name", 170),
-    Column(N_("Dosage form"), "dosage_form", 76),
-    Column(N_("Specification"), "specification", 96),
-    Column(N_("Package"), "package", 110),
-    Column(N_("Conversion"), "conversion", 60, align_right=True),
-    Column(N_("Manufacturer"), "manufacturer", 210),
-    Column(N_("Essential"), "is_essential", 46, centre=True, display=_flag_column("is_essential")),
-    Column(N_("VBP / batch"), "is_vbp", 84, centre=True, display=_vbp),
-    Column(N_("Consistency"), "consistency", 46, centre=True, display=_flag_column("consistency")),
-    Column(N_("Originator"), "originator", 46, centre=True, display=_flag_column("originator")),
-    Column(N_("Negotiated"), "negotiated", 46, centre=True, display=_flag_column("negotiated")),
+    Column(N_("Code"), "code", "XA00AAA000A000000000000"),
+    Column(N_("Generic name"), "generic_name", "阿莫西林克拉维酸钾"),
+    Column(N_("Dosage form"), "dosage_form", "肠溶胶囊"),
+    Column(N_("Specification"), "specification", "0.2285g"),
+    Column(N_("Package"), "package", "0.25g*24粒/盒"),
+    Column(N_("Conversion"), "conversion", "100", align_right=True),
+    Column(N_("Manufacturer"), "manufacturer", "石药集团欧意药业有限公司"),
     Column(
-        N_("Price"), "price", 78, align_right=True, display=lambda i, p: _price(i.value(p, "price"))
+        N_("Essential"), "is_essential", "是", centre=True, display=_flag_column("is_essential")
     ),
-    Column(N_("Status"), "active", 52, centre=True, display=_status),
-    Column(N_("Kind"), "kind", 52, centre=True, display=_kind),
+    Column(N_("VBP / batch"), "is_vbp", "第十批", centre=True, display=_vbp),
+    Column(
+        N_("Consistency"), "consistency", "是", centre=True, display=_flag_column("consistency")
+    ),
+    Column(N_("Originator"), "originator", "是", centre=True, display=_flag_column("originator")),
+    Column(N_("Negotiated"), "negotiated", "是", centre=True, display=_flag_column("negotiated")),
+    Column(
+        N_("Price"),
+        "price",
+        "1234.50",
+        align_right=True,
+        display=lambda i, p: _price(i.value(p, "price")),
+    ),
+    Column(N_("Status"), "active", "停用", centre=True, display=_status),
+    Column(N_("Kind"), "kind", "耗材", centre=True, display=_kind),
 )
 
 INACTIVE_COLOUR = QColor(140, 140, 140)

@@ -124,8 +124,11 @@ class CataloguePage(QWidget):
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         header.setStretchLastSection(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        metrics = self.view.fontMetrics()
         for i, column in enumerate(COLUMNS):
-            header.resizeSection(i, column.width)
+            title = str(self.model.headerData(i, Qt.Orientation.Horizontal))
+            text = max(metrics.horizontalAdvance(column.sample), metrics.horizontalAdvance(title))
+            header.resizeSection(i, text + 20)
         self.view.setSortingEnabled(True)
         state = settings.load_state("catalogue_header")
         if state is not None:
