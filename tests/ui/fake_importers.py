@@ -181,7 +181,9 @@ def run_import(
         for problem in problems:
             column = mapping.get(problem.field, problem.field)
             result.errors.append(
-                RowError(str(path), number, column, problem.field, get(problem.field), problem.message)
+                RowError(
+                    str(path), number, column, problem.field, get(problem.field), problem.message
+                )
             )
         if problems:
             result.rejected_rows.append(values)
@@ -206,5 +208,7 @@ def save_rejected(result: ImportResult, out_path: Path) -> None:
         reasons: dict[int, list[str]] = {}
         for e in result.errors:
             reasons.setdefault(e.row, []).append(e.message)
-        for values, (_row, messages) in zip(result.rejected_rows, sorted(reasons.items()), strict=False):
+        for values, (_row, messages) in zip(
+            result.rejected_rows, sorted(reasons.items()), strict=False
+        ):
             writer.writerow([*values, "；".join(messages)])

@@ -90,9 +90,7 @@ def test_successful_import_writes_and_summarises(qtbot, dialog, good_csv, conn, 
     assert product_count(conn) == 3
 
 
-def test_bad_row_shows_rejected_rows_and_writes_nothing(
-    qtbot, dialog, tmp_path, conn, wait_idle
-):
+def test_bad_row_shows_rejected_rows_and_writes_nothing(qtbot, dialog, tmp_path, conn, wait_idle):
     path = write_csv(
         tmp_path / "bad.csv",
         HEADER,
