@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
@@ -282,7 +283,10 @@ class Op(Generic[T]):
         return self
 
     def parent(self, widget: QWidget | None) -> Op[T]:
-        """The window error dialogs attach to."""
+        """The widget that asked: error dialogs attach to it, and if it has
+        been deleted by the time the operation ends (a dialog closed
+        meanwhile), the callbacks are skipped instead of touching a dead
+        C++ object."""
         self._parent = widget
         return self
 
@@ -340,6 +344,8 @@ class Op(Generic[T]):
         if self.dialog is not None:
             self.dialog.done_and_close()
             self.dialog = None
+        if self._parent is not None and not shiboken6.isValid(self._parent):
+            return
         if job.error is None:
             if self._on_success is not None:
                 self._on_success(job.result)
@@ -400,8 +406,16 @@ class DbWorker(QObject):
         self.data_changed.emit(EVERYTHING)
 
     def shutdown(self) -> None:
-        """Close the connection on its own thread and stop the thread."""
+        """Close the connection on its own thread and stop the thread.
+
+        Running operations are asked to cancel first, so quitting during a
+        long import waits only until its next cancel check (the import then
+        rolls back: nothing half-written).
+        """
         self._poll_timer.stop()
+        for op in self._running:
+            if op._job is not None:
+                op._job.cancel_requested = True
         stop = _Job(None, frozenset())
         stop.stop = True
         self._submit.emit(stop)

@@ -232,7 +232,8 @@ def test_edit_through_the_dialog_bumps_the_version(qtbot, window, page, catalogu
     assert dialog.ok_button.isEnabled()
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     wait_idle(page.worker)
-    assert not dialog.isVisible()
+    # Closed and deleted (WA_DeleteOnClose) once the worker saved it.
+    qtbot.waitUntil(lambda: window.findChild(ProductDialog) is None, timeout=5000)
     assert cell(page, CEFIXIME, "manufacturer") == "广州白云山制药股份有限公司"
     assert cell(page, CEFIXIME, "price") == "9.90"
     version = catalogue_db.execute(

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+import shiboken6
 from PySide6.QtGui import QGuiApplication
 
 from pharmacy_app.catalogue import FieldError, Product, ProductInvalid, save_products
@@ -275,3 +276,36 @@ def test_real_show_error_picks_the_dialog_kind(qtbot):
     finally:
         plain.close()
         crash.close()
+
+
+def test_callbacks_are_skipped_when_the_asking_widget_was_deleted(qtbot, worker, wait_idle):
+    from PySide6.QtWidgets import QWidget
+
+    widget = QWidget()
+    called: list[str] = []
+    release = threading.Event()
+    worker.op(lambda ctx: release.wait(5)).parent(widget).success(
+        lambda _: called.append("success")
+    ).run()
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(widget), timeout=2000)
+    release.set()
+    wait_idle(worker)
+    assert called == []
+
+
+def test_shutdown_cancels_running_operations(qapp, db_path):
+    worker = DbWorker(db_path)
+    started = threading.Event()
+
+    def endless(ctx: OpContext) -> None:
+        started.set()
+        while True:
+            ctx.check_cancelled()
+            time.sleep(0.01)
+
+    worker.op(endless).run()
+    assert started.wait(5)
+    begin = time.monotonic()
+    worker.shutdown()
+    assert time.monotonic() - begin < 2

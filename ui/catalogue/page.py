@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -44,8 +45,6 @@ class CataloguePage(QWidget):
     """
 
     counts_changed = Signal(int, int)
-    # The product dialog or import dialog asks the window to open.
-    import_requested = Signal()
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +101,9 @@ class CataloguePage(QWidget):
             self.flag_buttons[field] = button
             bar.addWidget(button)
         bar.addStretch(1)
+        self.new_button = QToolButton()
+        self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addWidget(self.new_button)
         layout.addLayout(bar)
 
         self.view = QTableView()
@@ -146,6 +148,7 @@ class CataloguePage(QWidget):
         self.view.doubleClicked.connect(lambda _index: self.edit_action.trigger())
 
         self._make_actions()
+        self.new_button.setDefaultAction(self.new_action)
         selection = self.view.selectionModel()
         selection.selectionChanged.connect(self._update_actions)
         self.model.modelReset.connect(self._update_actions)
@@ -309,8 +312,7 @@ class CataloguePage(QWidget):
         dialog = ProductDialog(
             self.worker, None, code_exists=self._code_exists, parent=self.window()
         )
-        dialog.saved.connect(self.select_code_when_loaded)
-        dialog.open()
+        self._open_dialog(dialog)
 
     def edit_selected(self) -> None:
         code = self.current_code()
@@ -332,10 +334,15 @@ class CataloguePage(QWidget):
             dialog = ProductDialog(
                 self.worker, product, code_exists=self._code_exists, parent=self.window()
             )
-            dialog.saved.connect(self.select_code_when_loaded)
-            dialog.open()
+            self._open_dialog(dialog)
 
         self.worker.op(fetch).success(opened).parent(self.window()).run()
+
+    def _open_dialog(self, dialog: QDialog) -> None:
+        """Window-modal, non-blocking (open(), not exec()), deleted when closed."""
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.saved.connect(self.select_code_when_loaded)  # type: ignore[attr-defined]
+        dialog.open()
 
     def set_selected_active(self, active: bool) -> None:
         codes = self.selected_codes()

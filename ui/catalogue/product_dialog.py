@@ -283,6 +283,11 @@ class ProductDialog(QDialog):
             self._failed
         ).parent(self).run()
 
+    def reject(self) -> None:
+        """Not while saving: the answer must find the dialog to close it."""
+        if not self._saving:
+            super().reject()
+
     def _saved(self, code: str) -> None:
         self._saving = False
         self.saved.emit(code)
