@@ -238,9 +238,10 @@ def _strip_trailing_descriptor(name: str, form: str) -> str:
     return name
 
 
-@lru_cache(maxsize=200_000)
-def _strip_suffix_normalised(name: str, form: str) -> str:
-    name = _strip_trailing_descriptor(name, form)
+def _strip_suffix_plain(name: str, form: str) -> str:
+    """strip_form_suffix on an already normalised name and form (uncached)."""
+    if name.endswith(")"):
+        name = _strip_trailing_descriptor(name, form)
     if form in ("注射用无菌粉末", "注射用脂质体") and name.startswith("注射用") and len(name) > 4:
         name = name[3:]
     suffixes = _NAME_SUFFIXES.get(form, (form,) if form else ())
@@ -249,6 +250,9 @@ def _strip_suffix_normalised(name: str, form: str) -> str:
             if len(name) > len(suffix) and name.endswith(suffix):
                 return name[: -len(suffix)]
     return name
+
+
+_strip_suffix_normalised = lru_cache(maxsize=200_000)(_strip_suffix_plain)
 
 
 def strip_form_suffix(name: str, form: str) -> str:
@@ -464,7 +468,7 @@ def product_candidates(name: str, form: str) -> tuple[tuple[str, str], ...]:
     n, f = normalise_name(name), normalise_form(form)
     if f in ("注射液", "") and len(n) > 4 and n.startswith("注射用"):
         f = "注射用无菌粉末"
-    primary = (_strip_suffix_normalised(n, f), f)
+    primary = (_strip_suffix_plain(n, f), f)  # this function's cache covers it
     if f == "注射液" and n.endswith(_VEHICLES):
         vehicle = n[-6:]
         if len(n) > 6 and (n[:-6], vehicle) != primary:
@@ -731,11 +735,13 @@ def _index_entries(
 ) -> tuple[dict[tuple[str, str], _Target], dict[str, list[Hashable]]]:
     by_name_form: dict[tuple[str, str], _Target] = {}
     by_name: dict[str, list[Hashable]] = {}  # entries with neither form nor spec
+    fields = ("id", "generic_name", "dosage_form", "specification")
     for e in entries:
-        eid = _field(e, "id")
-        name = str(_field(e, "generic_name") or "")
-        form = normalise_form(str(_field(e, "dosage_form") or ""))
-        spec = _field(e, "specification")
+        eid, name, form, spec = (attrgetter if hasattr(e, "generic_name") else itemgetter)(*fields)(
+            e
+        )
+        name = str(name or "")
+        form = normalise_form(str(form or ""))
         spec_n = normalise_spec(str(spec)) if spec else ""
         for alias in entry_names(name):
             n = _strip_suffix_normalised(alias, form)
