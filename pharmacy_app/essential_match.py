@@ -189,7 +189,6 @@ _NAME_SUFFIXES: dict[str, tuple[str, ...]] = {
 ALL_FORM_WORDS: tuple[str, ...] = tuple(sorted(_FORM_CANON, key=len, reverse=True))
 
 _BRACKETS = str.maketrans({"【": "[", "】": "]", "〔": "[", "〕": "]", "〈": "(", "〉": ")"})
-_SPACE_RE = re.compile(r"\s+")
 
 
 # ---------------------------------------------------------------------------
