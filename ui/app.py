@@ -48,6 +48,7 @@ def configure_application(app: QApplication) -> tuple[list[QTranslator], str | N
     """Names, font and translations: everything widgets need before they exist."""
     app.setOrganizationName(settings.ORGANIZATION)
     app.setApplicationName(settings.APPLICATION)
+    settings.redirect_default_settings()
     font = ensure_cjk_font(app)
     settings.upgrade()
     translators = install_translations(app, settings.LANGUAGE.get())

@@ -42,6 +42,15 @@ def open_settings() -> QSettings:
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 
+def redirect_default_settings() -> None:
+    """Make a plain `QSettings()` (Qt's own widgets, a future page) write an
+    INI file in the data folder too, never the registry or ~/.config."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(data_dir() / "qt-settings")
+    )
+
+
 @dataclass(frozen=True)
 class Setting(Generic[T]):
     """One user preference. `title` is shown in the UI (translated there)."""

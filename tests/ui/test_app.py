@@ -195,3 +195,15 @@ def test_system_cjk_font_is_left_alone(qapp):
     if not system_has_cjk_font():
         pytest.skip("this machine has no CJK font of its own")
     assert ensure_cjk_font(qapp) is None
+
+
+def test_default_qsettings_also_land_in_the_data_folder(
+    session_factory, db_path, fake_demo, wait_idle
+):
+    from PySide6.QtCore import QSettings
+
+    from pharmacy_app.paths import data_dir
+
+    session = session_factory(db_path)
+    assert Path(QSettings().fileName()).is_relative_to(data_dir())
+    wait_idle(session.worker)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QPushButton,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -101,8 +102,8 @@ class CataloguePage(QWidget):
             self.flag_buttons[field] = button
             bar.addWidget(button)
         bar.addStretch(1)
-        self.new_button = QToolButton()
-        self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # A button without the menu's mnemonic: "新增产品", not "新增产品(N)".
+        self.new_button = QPushButton(self.tr("New product"))
         bar.addWidget(self.new_button)
         layout.addLayout(bar)
 
@@ -148,7 +149,7 @@ class CataloguePage(QWidget):
         self.view.doubleClicked.connect(lambda _index: self.edit_action.trigger())
 
         self._make_actions()
-        self.new_button.setDefaultAction(self.new_action)
+        self.new_button.clicked.connect(self.new_action.trigger)
         selection = self.view.selectionModel()
         selection.selectionChanged.connect(self._update_actions)
         self.model.modelReset.connect(self._update_actions)

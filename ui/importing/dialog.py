@@ -519,6 +519,7 @@ class ImportDialog(QDialog):
             self.rejected_view.show()
             self.save_rejected_button.show()
         self._show_page(RESULT)
+        self.close_button.setFocus()
 
     def back_to_mapping(self) -> None:
         self._show_page(CHOOSE)
