@@ -87,6 +87,8 @@ class ProductDialog(QDialog):
         self._saving = False
         self.setWindowTitle(self.tr("New product") if product is None else self.tr("Edit product"))
         self.setMinimumWidth(520)
+        # A fixed code should look fixed, yet stay selectable for copying.
+        self.setStyleSheet('QLineEdit[readOnly="true"] { background: palette(window); }')
         self.edits: dict[str, QLineEdit] = {}
         self.checks: dict[str, QCheckBox] = {}
         self.error_labels: dict[str, QLabel] = {}
