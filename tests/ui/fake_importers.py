@@ -84,7 +84,12 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     committed: bool = False
     headers: list[str] = field(default_factory=list)
-    rejected_rows: list[list[str]] = field(default_factory=list)
+    rejected_rows: dict[int, list[str]] = field(default_factory=dict)
+    errors_omitted: int = 0
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected_rows)
 
     def describe(self) -> str:
         return f"{self.file}: 新增 {self.inserted}"
@@ -173,7 +178,7 @@ def run_import(
             )
         except ValueError as exc:
             result.errors.append(RowError(str(path), number, "", "", "", str(exc)))
-            result.rejected_rows.append(values)
+            result.rejected_rows[number] = values
             continue
         from pharmacy_app.catalogue import normalise_product
 
@@ -186,7 +191,7 @@ def run_import(
                 )
             )
         if problems:
-            result.rejected_rows.append(values)
+            result.rejected_rows[number] = values
         else:
             products.append(product)
     if result.errors:
@@ -201,14 +206,13 @@ def run_import(
     return result
 
 
-def save_rejected(result: ImportResult, out_path: Path) -> None:
+def save_rejected(result: ImportResult, out_path: Path) -> Path:
+    reasons: dict[int, list[str]] = {}
+    for e in result.errors:
+        reasons.setdefault(e.row, []).append(e.message)
     with Path(out_path).open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow([*result.headers, "错误原因"])
-        reasons: dict[int, list[str]] = {}
-        for e in result.errors:
-            reasons.setdefault(e.row, []).append(e.message)
-        for values, (_row, messages) in zip(
-            result.rejected_rows, sorted(reasons.items()), strict=False
-        ):
-            writer.writerow([*values, "；".join(messages)])
+        writer.writerow([*result.headers, "行号", "错误原因"])
+        for number, values in sorted(result.rejected_rows.items()):
+            writer.writerow([*values, number, "；".join(reasons.get(number, []))])
+    return Path(out_path)

@@ -506,12 +506,15 @@ class ImportDialog(QDialog):
             self.imported.emit(result)
         else:
             self.result_label.setStyleSheet(ERROR_STYLE)
-            self.result_label.setText(
-                self.tr(
-                    "{0} of {1} rows have errors, so nothing was imported. Fix the rows below "
-                    "(or save them to a file, fix them there) and import again."
-                ).format(len({e.row for e in result.errors}), result.rows_total)
-            )
+            text = self.tr(
+                "{0} of {1} rows have errors, so nothing was imported. Fix the rows below "
+                "(or save them to a file, fix them there) and import again."
+            ).format(result.rejected_count, result.rows_total)
+            if result.errors_omitted:
+                text += " " + self.tr("Only the first {0} errors are listed.").format(
+                    len(result.errors)
+                )
+            self.result_label.setText(text)
             self.rejected_view.setModel(RowErrorModel(list(result.errors), self.rejected_view))
             header = self.rejected_view.horizontalHeader()
             for column, width in enumerate((60, 140, 200)):
