@@ -1,0 +1,225 @@
+"""Agreed volumes (约定采购量) → agreements + agreement_products (AV-1).
+
+One agreement per institution × VBP batch × 通用名 × start date, with its
+selected, backup and substitutable product codes (`;`-separated in the
+file), the selected price per smallest unit as exact decimal text and the
+agreed quantity in smallest units. The institution defaults to the
+installation's own when the file has no 机构编码 column. Re-importing updates
+by key; an unchanged agreement keeps its version and logs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import astuple, dataclass
+
+from pharmacy_app.catalogue import normalise_code, validate_code
+from pharmacy_app.parsing import decimal_text, parse_date, parse_decimal
+
+from .columns import MSG_BAD_DATE, MSG_EMPTY, MSG_NEGATIVE, MSG_NOT_NUMBER
+from .engine import Counts, Importer, require_institution
+from .reading import Chunk
+from .spec import AGREEMENTS
+
+ROLES = (
+    ("selected_codes", "selected"),
+    ("backup_codes", "backup"),
+    ("substitute_codes", "substitute"),
+)
+_CODE_SPLIT_RE = re.compile(r"[;；,，、\s]+")
+NOW = "strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')"
+
+
+@dataclass(frozen=True)
+class Agreement:
+    institution_code: str
+    batch: str
+    generic: str
+    selected_price: str
+    agreed_qty: float
+    last_year_qty: float | None
+    start_date: str
+    end_date: str
+    selected: tuple[str, ...]
+    backup: tuple[str, ...]
+    substitute: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.institution_code, self.batch, self.generic, self.start_date)
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.blake2b(repr(astuple(self)).encode(), digest_size=12).hexdigest()
+
+
+def split_codes(text: str) -> list[str]:
+    return [normalise_code(c) for c in _CODE_SPLIT_RE.split(text) if c.strip()]
+
+
+class AgreementsImporter(Importer):
+    spec = AGREEMENTS
+
+    def prepare(self) -> None:
+        self.default_institution = require_institution(self.ctx)
+
+    def begin(self) -> None:
+        self.agreements: list[Agreement] = []
+        self.seen: dict[tuple, int] = {}
+
+    def feed(self, chunk: Chunk) -> None:
+        ctx = self.ctx
+        cols = {f: ctx.texts(chunk, f) for f in ctx.mapping}
+        for i in range(len(chunk)):
+            v = {f: col[i] for f, col in cols.items() if col is not None}
+            agreement = self._agreement(chunk, i, v)
+            if agreement is None:
+                continue
+            first = self.seen.get(agreement.key)
+            if first is not None:
+                ctx.error(
+                    chunk,
+                    i,
+                    "generic",
+                    f"同一机构、批次、通用名和执行开始日期的约定在文件中重复（与第 {first} 行相同）",
+                )
+                continue
+            self.seen[agreement.key] = int(chunk.rows[i])
+            self.agreements.append(agreement)
+        ctx.check_cancel()
+
+    def _agreement(self, chunk: Chunk, i: int, v: dict[str, str]) -> Agreement | None:
+        ctx = self.ctx
+        before = ctx.result.error_count
+
+        def fail(field: str, message: str) -> None:
+            ctx.error(chunk, i, field, message)
+
+        institution = v.get("institution", "") or (self.default_institution or "")
+        if not institution:
+            fail("institution", MSG_EMPTY)
+        for field in ("batch", "generic"):
+            if not v.get(field):
+                fail(field, MSG_EMPTY)
+        roles: dict[str, tuple[str, ...]] = {}
+        for field, role in ROLES:
+            found = split_codes(v.get(field, ""))
+            for code in found:
+                reason = validate_code(code)
+                if reason:
+                    fail(field, reason)
+            roles[role] = tuple(dict.fromkeys(found))
+        if not roles["selected"]:
+            fail("selected_codes", MSG_EMPTY)
+        numbers: dict[str, float | str | None] = {}
+        for field, required in (
+            ("selected_price", True),
+            ("agreed_qty", True),
+            ("last_year_qty", False),
+        ):
+            text = v.get(field, "")
+            if not text:
+                if required:
+                    fail(field, MSG_EMPTY)
+                numbers[field] = None
+                continue
+            try:
+                number = parse_decimal(text)
+            except ValueError:
+                fail(field, MSG_NOT_NUMBER)
+                continue
+            if number < 0:
+                fail(field, MSG_NEGATIVE)
+                continue
+            numbers[field] = decimal_text(number) if field == "selected_price" else float(number)
+        dates = {}
+        for field in ("start", "end"):
+            text = v.get(field, "")
+            if not text:
+                fail(field, MSG_EMPTY)
+                continue
+            try:
+                dates[field] = parse_date(text)
+            except ValueError:
+                fail(field, MSG_BAD_DATE)
+        if len(dates) == 2 and dates["end"] < dates["start"]:
+            fail("end", f"执行结束早于执行开始（{dates['start'].isoformat()}）")
+        if ctx.result.error_count != before:
+            return None
+        return Agreement(
+            institution_code=institution,
+            batch=v["batch"],
+            generic=v["generic"],
+            selected_price=str(numbers["selected_price"]),
+            agreed_qty=float(numbers["agreed_qty"] or 0),
+            last_year_qty=numbers.get("last_year_qty"),  # type: ignore[arg-type]
+            start_date=dates["start"].isoformat(),
+            end_date=dates["end"].isoformat(),
+            selected=roles["selected"],
+            backup=roles["backup"],
+            substitute=roles["substitute"],
+        )
+
+    def write(self, batch_id: int) -> Counts:
+        conn = self.conn
+        counts = Counts()
+        for n, a in enumerate(self.agreements):
+            row = conn.execute(
+                "SELECT id, content_hash FROM agreements WHERE institution_code=? AND batch=? "
+                "AND generic=? AND start_date=?",
+                a.key,
+            ).fetchone()
+            digest = a.content_hash
+            if row is not None and row[1] == digest:
+                counts.unchanged += 1
+                continue
+            conn.execute(
+                f"""INSERT INTO agreements (institution_code, batch, generic, selected_price,
+                        agreed_qty, last_year_qty, start_date, end_date, content_hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(institution_code, batch, generic, start_date) DO UPDATE SET
+                        selected_price=excluded.selected_price, agreed_qty=excluded.agreed_qty,
+                        last_year_qty=excluded.last_year_qty, end_date=excluded.end_date,
+                        content_hash=excluded.content_hash, version=agreements.version + 1,
+                        updated_at={NOW}
+                    WHERE agreements.content_hash IS NOT excluded.content_hash""",
+                (
+                    a.institution_code,
+                    a.batch,
+                    a.generic,
+                    a.selected_price,
+                    a.agreed_qty,
+                    a.last_year_qty,
+                    a.start_date,
+                    a.end_date,
+                    digest,
+                ),
+            )
+            if row is None:
+                counts.inserted += 1
+                agreement_id = conn.execute(
+                    "SELECT id FROM agreements WHERE institution_code=? AND batch=? "
+                    "AND generic=? AND start_date=?",
+                    a.key,
+                ).fetchone()[0]
+            else:
+                counts.updated += 1
+                agreement_id = row[0]
+                conn.execute("DELETE FROM agreement_products WHERE agreement_id=?", (agreement_id,))
+            conn.executemany(
+                "INSERT INTO agreement_products (agreement_id, code, role) VALUES (?, ?, ?)",
+                [
+                    (agreement_id, code, role)
+                    for role, found in (
+                        ("selected", a.selected),
+                        ("backup", a.backup),
+                        ("substitute", a.substitute),
+                    )
+                    for code in found
+                ],
+            )
+            if n % 1000 == 0:
+                self.ctx.check_cancel()
+                self.ctx.write_progress(n / max(len(self.agreements), 1))
+        return counts

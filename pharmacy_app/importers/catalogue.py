@@ -1,0 +1,149 @@
+"""Catalogue (采购目录) → products, through pharmacy_app.catalogue.
+
+Every product goes through catalogue.normalise_product / validate_product /
+save_products, so the importer and the product dialog accept exactly the same
+products (CON-1: 23-char drug codes, 27-char `C…` consumable codes). The
+package conversion is derived from 包装 when 转换比 is missing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pharmacy_app.catalogue import (
+    FLAG_FIELDS,
+    Product,
+    kind_for_code,
+    normalise_code,
+    normalise_product,
+    save_products,
+    validate_product,
+)
+from pharmacy_app.parsing import parse_decimal, parse_flag, to_halfwidth
+
+from .columns import MSG_NEGATIVE, MSG_NOT_NUMBER
+from .engine import Counts, Importer
+from .reading import Chunk
+from .spec import CATALOGUE
+
+KINDS = {
+    "药品": "drug",
+    "西药": "drug",
+    "中成药": "drug",
+    "化学药品": "drug",
+    "drug": "drug",
+    "耗材": "consumable",
+    "医用耗材": "consumable",
+    "consumable": "consumable",
+}
+ACTIVE = {"在用", "启用", "使用", "正常", "有效", "是", "y", "1", "true"}
+INACTIVE = {"停用", "禁用", "停止使用", "无效", "作废", "否", "n", "0", "false"}
+MSG_FLAG = "不是是/否标志（可用 是/否、Y/N、1/0、true/false、√/空）"
+MSG_KIND = "类别应为 药品 或 耗材"
+MSG_STATUS = "状态应为 在用 或 停用"
+MSG_CONVERSION = "转换比应为正整数"
+# Where validate_product's field errors are shown, when the field has no column of its own.
+FALLBACK_COLUMN = {"active": "status", "conversion": "package", "is_vbp": "vbp_batch"}
+
+
+class CatalogueImporter(Importer):
+    spec = CATALOGUE
+
+    def begin(self) -> None:
+        self.products: list[Product] = []
+        self.seen: dict[str, int] = {}
+
+    def feed(self, chunk: Chunk) -> None:
+        ctx = self.ctx
+        cols = {f: ctx.texts(chunk, f) for f in ctx.mapping}
+        for i in range(len(chunk)):
+            values = {f: col[i] for f, col in cols.items() if col is not None}
+            product = self._product(chunk, i, values)
+            if product is None:
+                continue
+            first = self.seen.get(product.code)
+            if first is not None:
+                ctx.error(chunk, i, "code", f"药品编码在文件中重复（与第 {first} 行相同）")
+                continue
+            self.seen[product.code] = int(chunk.rows[i])
+            self.products.append(product)
+        ctx.check_cancel()
+
+    def _product(self, chunk: Chunk, i: int, v: dict[str, str]) -> Product | None:
+        ctx = self.ctx
+        errors_before = ctx.result.error_count
+
+        def fail(field: str, message: str) -> None:
+            ctx.error(chunk, i, field, message)
+
+        code = normalise_code(v.get("code", ""))
+        kind_text = to_halfwidth(v.get("kind", "")).strip().lower()
+        if kind_text:
+            kind = KINDS.get(kind_text)
+            if kind is None:
+                fail("kind", MSG_KIND)
+                kind = "drug"
+        else:
+            kind = kind_for_code(code) or "drug"
+        flags = {}
+        for name in FLAG_FIELDS:
+            try:
+                flags[name] = parse_flag(v.get(name, ""))
+            except ValueError:
+                fail(name, MSG_FLAG)
+        conversion = None
+        if v.get("conversion"):
+            try:
+                number = parse_decimal(v["conversion"])
+            except ValueError:
+                number = None
+            if number is None or number != number.to_integral_value() or number <= 0:
+                fail("conversion", MSG_CONVERSION)
+            else:
+                conversion = int(number)
+        price: Decimal | None = None
+        if v.get("price"):
+            try:
+                price = parse_decimal(v["price"])
+            except ValueError:
+                fail("price", MSG_NOT_NUMBER)
+            else:
+                if price < 0:
+                    fail("price", MSG_NEGATIVE)
+        status = to_halfwidth(v.get("status", "")).strip().lower()
+        active = True
+        if status in INACTIVE:
+            active = False
+        elif status and status not in ACTIVE:
+            fail("status", MSG_STATUS)
+        if ctx.result.error_count != errors_before:
+            return None
+        product = normalise_product(
+            Product(
+                code=code,
+                generic_name=v.get("generic_name", ""),
+                kind=kind,
+                dosage_form=v.get("dosage_form", ""),
+                specification=v.get("specification", ""),
+                package=v.get("package", ""),
+                conversion=conversion,
+                manufacturer=v.get("manufacturer", ""),
+                vbp_batch=v.get("vbp_batch", ""),
+                price=price,
+                active=active,
+                udi=v.get("udi") or None,
+                **flags,
+            )
+        )
+        problems = validate_product(product)
+        for problem in problems:
+            field = problem.field
+            if field not in ctx.mapping:
+                field = FALLBACK_COLUMN.get(field, field)
+            fail(field if field in ctx.mapping else "code", problem.message)
+        return None if problems else product
+
+    def write(self, batch_id: int) -> Counts:
+        saved = save_products(self.conn, self.products)
+        self.ctx.write_progress(1.0)
+        return Counts(saved.inserted, saved.updated, saved.unchanged)

@@ -1,0 +1,305 @@
+"""Running an import: one transaction, every error collected, nothing half-written.
+
+The flow for every kind: open the file (ImportFailed if it cannot be read or
+a required column is missing), then inside one BEGIN IMMEDIATE transaction
+feed the rows chunk by chunk to the kind's importer, which validates them and
+stages the good ones. If any row was bad the transaction is rolled back and
+the result lists every bad cell; otherwise the importer writes, the import is
+recorded in import_batches, and everything commits together. Cancelling rolls
+back too. Progress and cancel are checked after every chunk (≤ 50,000 rows)
+and between write steps of the same size.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from db import transaction
+
+from .columns import trimmed
+from .reading import Chunk, Source, open_source
+from .result import ImportCancelled, ImportFailed, ImportResult, RowError
+from .spec import KindSpec, describe_missing, get_spec, missing_required, resolve_mapping
+
+log = logging.getLogger(__name__)
+
+MAX_KEPT_ERRORS = 100_000
+# Share of the progress bar given to reading and checking; the rest is writing.
+READ_SHARE = 0.5
+
+Progress = Callable[[int, int], None]
+Cancel = Callable[[], bool]
+
+
+@dataclass
+class Counts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class _Rejected(Exception):
+    """Raised inside the transaction to roll it back when rows were bad."""
+
+
+class Context:
+    """What an importer needs: the connection, the file, the mapping, and error sinks."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        spec: KindSpec,
+        source: Source,
+        mapping: dict[str, int],
+        options: dict,
+        result: ImportResult,
+        progress: Progress | None,
+        cancel: Cancel | None,
+    ) -> None:
+        self.conn = conn
+        self.spec = spec
+        self.source = source
+        self.mapping = mapping
+        self.options = options
+        self.result = result
+        self._progress = progress
+        self._cancel = cancel
+        self.rows_seen = 0
+        self._last_progress = -1
+
+    @property
+    def file(self) -> str:
+        return self.source.name
+
+    def has(self, field: str) -> bool:
+        return field in self.mapping
+
+    def column(self, chunk: Chunk, field: str) -> pa.Array | None:
+        """The raw cells of `field` in this chunk, or None when the file has no such column."""
+        index = self.mapping.get(field)
+        if index is None or index >= len(chunk.columns):
+            return None
+        return chunk.columns[index]
+
+    def texts(self, chunk: Chunk, field: str) -> list[str] | None:
+        arr = self.column(chunk, field)
+        return None if arr is None else trimmed(arr).to_pylist()
+
+    def header(self, field: str | None) -> str | None:
+        if field is None or field not in self.mapping:
+            return None
+        index = self.mapping[field]
+        headers = self.source.headers
+        return (
+            headers[index] if index < len(headers) and headers[index] else self.spec.labels[field]
+        )
+
+    def error(
+        self, chunk: Chunk, i: int, field: str | None, message: str, value: str | None = None
+    ) -> None:
+        """Record a bad cell of row `i` of `chunk` (value defaults to the cell's text)."""
+        row = int(chunk.rows[i])
+        if value is None:
+            arr = self.column(chunk, field) if field else None
+            value = "" if arr is None else str(arr[i].as_py()).strip()
+        if row not in self.result.rejected_rows:
+            self.result.rejected_rows[row] = chunk.cells(i)
+        self.add(RowError(self.file, row, self.header(field), field, value, message))
+
+    def errors(self, chunk: Chunk, field: str, issues: Iterable[tuple[int, str]]) -> np.ndarray:
+        """Record (index, message) issues of one field; returns the indices."""
+        bad = []
+        for i, message in issues:
+            self.error(chunk, i, field, message)
+            bad.append(i)
+        return np.array(bad, dtype=np.int64)
+
+    def add(self, error: RowError) -> None:
+        if len(self.result.errors) < MAX_KEPT_ERRORS:
+            self.result.errors.append(error)
+        else:
+            self.result.errors_omitted += 1
+
+    def reject_row(self, row: int, cells: list[str], message: str) -> None:
+        """A row the reader itself could not split (wrong number of cells)."""
+        self.result.rejected_rows.setdefault(row, cells)
+        self.add(RowError(self.file, row, None, None, "", message))
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.result.errors) or self.result.errors_omitted > 0
+
+    def check_cancel(self) -> None:
+        if self._cancel is not None and self._cancel():
+            raise ImportCancelled(f"{self.file}：导入已取消，未写入任何数据")
+
+    def report(self, fraction: float) -> None:
+        """Progress as a share of the whole job, shown as rows of the file."""
+        if self._progress is None:
+            return
+        total = max(self.source.estimated_rows, self.rows_seen, 1)
+        done = min(int(total * fraction), total)
+        if done != self._last_progress:
+            self._last_progress = done
+            self._progress(done, total)
+
+    def read_progress(self) -> None:
+        total = max(self.source.estimated_rows, self.rows_seen, 1)
+        self.report(READ_SHARE * min(self.rows_seen / total, 1.0))
+
+    def write_progress(self, fraction: float) -> None:
+        self.report(READ_SHARE + (1 - READ_SHARE) * fraction)
+
+
+class Importer:
+    """One kind's validation and writing. Subclasses fill in feed() and write()."""
+
+    spec: KindSpec
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.conn = ctx.conn
+
+    def prepare(self) -> None:
+        """Checks before the transaction that can fail the whole file (ImportFailed)."""
+
+    def begin(self) -> None:
+        """Inside the transaction, before the first chunk (e.g. create a staging table)."""
+
+    def feed(self, chunk: Chunk) -> None:
+        raise NotImplementedError
+
+    def end_of_input(self) -> None:
+        """After the last chunk: checks across chunks (e.g. duplicate keys)."""
+
+    def write(self, batch_id: int) -> Counts:
+        raise NotImplementedError
+
+    def cleanup(self) -> None:
+        """Inside the transaction after a successful write (drop staging tables)."""
+
+    def close(self) -> None:
+        """After the transaction, committed or not (restore connection settings)."""
+
+
+def default_institution(ctx: Context) -> str | None:
+    """options['institution_code'], else the installation's own institution."""
+    from pharmacy_app.institutions import current_institution
+
+    code = (ctx.options.get("institution_code") or "").strip()
+    if code:
+        return code
+    inst = current_institution(ctx.conn)
+    return inst.code if inst else None
+
+
+def require_institution(ctx: Context) -> str | None:
+    """The default institution; ImportFailed when the file has none and there is none set."""
+    code = default_institution(ctx)
+    if code is None and not ctx.has("institution"):
+        raise ImportFailed(
+            f"{ctx.file}：文件没有「机构编码」列，且尚未设置本机构"
+            "（请先运行 pharmacy-app init，或在导入选项中指定机构编码）"
+        )
+    return code
+
+
+def open_for(kind: str, path: str | Path, mapping: dict[str, str] | None, options: dict):
+    spec = get_spec(kind)
+    source = open_source(path, spec, options)
+    resolved = resolve_mapping(spec, source.headers, mapping, source.name)
+    return spec, source, resolved
+
+
+def run(
+    conn: sqlite3.Connection,
+    kind: str,
+    path: str | Path,
+    importer_cls: type[Importer],
+    *,
+    mapping: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    options: dict | None = None,
+) -> ImportResult:
+    started = time.perf_counter()
+    options = dict(options or {})
+    spec, source, resolved = open_for(kind, path, mapping, options)
+    missing = missing_required(spec, resolved)
+    if missing:
+        raise ImportFailed(
+            f"{source.name}：缺少必需的列 {describe_missing(spec, missing)}"
+            f"（表头在第 {source.header_row} 行：{'、'.join(h for h in source.headers if h)}）"
+        )
+    result = ImportResult(
+        kind=kind,
+        file=source.name,
+        headers=list(source.headers),
+        encoding=source.encoding,
+        sheet=source.sheet,
+    )
+    ctx = Context(conn, spec, source, resolved, options, result, progress, cancel)
+    importer = importer_cls(ctx)
+    importer.prepare()
+    sha256 = source.sha256()
+    ctx.check_cancel()
+    log.debug("%s: opened and hashed in %.2f s", source.name, time.perf_counter() - started)
+    try:
+        with transaction(conn):
+            importer.begin()
+            for chunk in source.chunks():
+                ctx.check_cancel()
+                for row, cells, message in chunk.invalid:
+                    ctx.reject_row(row, cells, message)
+                result.rows_total += len(chunk) + len(chunk.invalid)
+                ctx.rows_seen = result.rows_total
+                if len(chunk):
+                    importer.feed(chunk)
+                ctx.read_progress()
+            ctx.check_cancel()
+            importer.end_of_input()
+            log.debug("%s: read and checked by %.2f s", source.name, time.perf_counter() - started)
+            if ctx.has_errors:
+                raise _Rejected
+            cur = conn.execute(
+                "INSERT INTO import_batches (kind, file, sha256, rows_total, inserted, updated, unchanged)"
+                " VALUES (?, ?, ?, ?, 0, 0, 0)",
+                (kind, str(Path(path).name), sha256, result.rows_total),
+            )
+            batch_id = int(cur.lastrowid or 0)
+            counts = importer.write(batch_id)
+            ctx.check_cancel()
+            conn.execute(
+                "UPDATE import_batches SET inserted=?, updated=?, unchanged=? WHERE id=?",
+                (counts.inserted, counts.updated, counts.unchanged, batch_id),
+            )
+            importer.cleanup()
+            log.debug("%s: written by %.2f s", source.name, time.perf_counter() - started)
+    except _Rejected:
+        importer.close()
+        result.errors.sort(key=lambda e: (e.row, e.column or ""))
+        result.committed = False
+    except BaseException:
+        importer.close()
+        raise
+    else:
+        importer.close()
+        result.inserted, result.updated, result.unchanged = (
+            counts.inserted,
+            counts.updated,
+            counts.unchanged,
+        )
+        result.batch_id = batch_id
+        result.committed = True
+        log.debug("%s: committed by %.2f s", source.name, time.perf_counter() - started)
+        ctx.report(1.0)
+    result.seconds = time.perf_counter() - started
+    return result

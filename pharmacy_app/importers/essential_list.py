@@ -1,0 +1,81 @@
+"""Essential-medicines list (基本药物目录) → a new essential_lists row with its entries.
+
+FORMATS.md: importing a list makes it the list in force from its
+effective date; earlier lists are kept for history (ED-2), so every import
+adds a list and never edits an old one. 规格 is optional: an entry without
+one (NULL) is matched on 通用名 and 剂型 alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pharmacy_app.parsing import parse_date, to_halfwidth
+
+from .columns import MSG_EMPTY
+from .engine import Counts, Importer
+from .reading import Chunk
+from .result import ImportFailed
+from .spec import ESSENTIAL_LIST
+
+CATEGORIES = {
+    "西药": "化学药品和生物制品",
+    "化学药品": "化学药品和生物制品",
+    "化学药品和生物制品": "化学药品和生物制品",
+    "化学药品与生物制品": "化学药品和生物制品",
+    "中成药": "中成药",
+    "中药": "中成药",
+}
+
+
+class EssentialListImporter(Importer):
+    spec = ESSENTIAL_LIST
+
+    def prepare(self) -> None:
+        options = self.ctx.options
+        value = options.get("effective_from")
+        try:
+            self.effective_from = parse_date(value) if value else dt.date.today()
+        except ValueError as exc:
+            raise ImportFailed(f"{self.ctx.file}：生效日期无法识别：{value!r}") from exc
+        self.name = (options.get("name") or "").strip() or self.ctx.source.path.stem
+        self.edition = (options.get("edition") or "").strip()
+
+    def begin(self) -> None:
+        self.entries: list[tuple[str, str, str, str | None, str]] = []
+
+    def feed(self, chunk: Chunk) -> None:
+        ctx = self.ctx
+        cols = {f: ctx.texts(chunk, f) for f in ctx.mapping}
+        for i in range(len(chunk)):
+            v = {f: col[i] for f, col in cols.items() if col is not None}
+            name = v.get("generic_name", "")
+            if not name:
+                ctx.error(chunk, i, "generic_name", MSG_EMPTY)
+                continue
+            category = v.get("category", "")
+            category = CATEGORIES.get(to_halfwidth(category).replace(" ", ""), category)
+            self.entries.append(
+                (
+                    v.get("seq", ""),
+                    name,
+                    v.get("dosage_form", ""),
+                    v.get("specification") or None,
+                    category,
+                )
+            )
+        ctx.check_cancel()
+
+    def write(self, batch_id: int) -> Counts:
+        cur = self.conn.execute(
+            "INSERT INTO essential_lists (name, edition, effective_from, source) VALUES (?, ?, ?, ?)",
+            (self.name, self.edition, self.effective_from.isoformat(), self.ctx.file),
+        )
+        list_id = cur.lastrowid
+        self.conn.executemany(
+            "INSERT INTO essential_list_entries (list_id, seq, generic_name, dosage_form,"
+            " specification, category) VALUES (?, ?, ?, ?, ?, ?)",
+            [(list_id, *entry) for entry in self.entries],
+        )
+        self.ctx.write_progress(1.0)
+        return Counts(inserted=len(self.entries))
