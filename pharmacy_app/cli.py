@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="以 JSON 输出导入摘要")
     p.add_argument("--rejected-out", type=Path, help="把被拒绝的行另存为文件（.xlsx 或 .csv）")
     p.add_argument("--quiet", action="store_true", help="不在 stderr 显示进度")
+    p.add_argument("--institution-code", help="文件没有机构编码列时使用的机构（默认本机构）")
+    p.add_argument("--sheet", help="Excel 文件中要导入的工作表（默认自动识别）")
+    p.add_argument("--effective-from", help="基药目录的生效日期 YYYY-MM-DD（默认今天）")
+    p.add_argument("--name", help="基药目录名称（默认取文件名）")
+    p.add_argument("--edition", help="基药目录版本，如 2026")
 
     p = sub.add_parser("demo", help="生成内置示例数据并打开窗口")
     p.add_argument("--no-window", action="store_true", help="只生成数据，不打开窗口")
@@ -96,8 +101,19 @@ def cmd_import(args: argparse.Namespace) -> int:
             last_shown[0] = percent
             print(f"\r导入 {args.file.name}: {percent:3d}% ({done}/{total})", end="", file=sys.stderr)
 
+    options = {
+        key: value
+        for key, value in (
+            ("institution_code", args.institution_code),
+            ("sheet", args.sheet),
+            ("effective_from", args.effective_from),
+            ("name", args.name),
+            ("edition", args.edition),
+        )
+        if value
+    }
     try:
-        result = run_import(conn, args.kind, args.file, progress=progress)
+        result = run_import(conn, args.kind, args.file, progress=progress, options=options)
     except ImportFailed as exc:
         if last_shown[0] >= 0:
             print(file=sys.stderr)

@@ -73,10 +73,9 @@ class AgreementsImporter(Importer):
         cols = {f: ctx.texts(chunk, f) for f in ctx.mapping}
         for i in range(len(chunk)):
             v = {f: col[i] for f, col in cols.items() if col is not None}
-            agreement = self._agreement(chunk, i, v)
-            if agreement is None:
-                continue
-            first = self.seen.get(agreement.key)
+            # A repeated key is reported even when its first row has other errors.
+            key = self._key(v)
+            first = self.seen.get(key) if key else None
             if first is not None:
                 ctx.error(
                     chunk,
@@ -85,9 +84,20 @@ class AgreementsImporter(Importer):
                     f"同一机构、批次、通用名和执行开始日期的约定在文件中重复（与第 {first} 行相同）",
                 )
                 continue
-            self.seen[agreement.key] = int(chunk.rows[i])
-            self.agreements.append(agreement)
+            if key:
+                self.seen[key] = int(chunk.rows[i])
+            agreement = self._agreement(chunk, i, v)
+            if agreement is not None:
+                self.agreements.append(agreement)
         ctx.check_cancel()
+
+    def _key(self, v: dict[str, str]) -> tuple[str, str, str, str] | None:
+        try:
+            start = parse_date(v.get("start", "")).isoformat()
+        except ValueError:
+            return None
+        institution = v.get("institution", "") or (self.default_institution or "")
+        return (institution, v.get("batch", ""), v.get("generic", ""), start)
 
     def _agreement(self, chunk: Chunk, i: int, v: dict[str, str]) -> Agreement | None:
         ctx = self.ctx

@@ -58,15 +58,17 @@ class CatalogueImporter(Importer):
         cols = {f: ctx.texts(chunk, f) for f in ctx.mapping}
         for i in range(len(chunk)):
             values = {f: col[i] for f, col in cols.items() if col is not None}
-            product = self._product(chunk, i, values)
-            if product is None:
-                continue
-            first = self.seen.get(product.code)
+            # A repeated code is reported even when its first row has other errors.
+            code = normalise_code(values.get("code", ""))
+            first = self.seen.get(code)
             if first is not None:
                 ctx.error(chunk, i, "code", f"药品编码在文件中重复（与第 {first} 行相同）")
                 continue
-            self.seen[product.code] = int(chunk.rows[i])
-            self.products.append(product)
+            if code:
+                self.seen[code] = int(chunk.rows[i])
+            product = self._product(chunk, i, values)
+            if product is not None:
+                self.products.append(product)
         ctx.check_cancel()
 
     def _product(self, chunk: Chunk, i: int, v: dict[str, str]) -> Product | None:

@@ -1,0 +1,165 @@
+"""Agreed volumes (AV-1): selected/backup/substitute codes, exact prices, dates, idempotence."""
+
+from __future__ import annotations
+
+import pytest
+from importer_fixtures import (
+    AGREEMENT_HEADER,
+    AGREEMENTS,
+    C1,
+    D1,
+    D2,
+    D3,
+    INSTITUTION,
+    table_rows,
+    write_csv,
+    write_xlsx,
+)
+
+from pharmacy_app.importers import run_import
+
+
+def test_av1_agreements_and_their_products(ready, tmp_path):
+    result = run_import(
+        ready, "agreements", write_csv(tmp_path / "a.csv", AGREEMENT_HEADER, AGREEMENTS)
+    )
+    assert result.committed and result.inserted == 2
+    first = ready.execute("SELECT * FROM agreements WHERE batch='第二批'").fetchone()
+    assert (first["institution_code"], first["generic"], first["selected_price"]) == (
+        INSTITUTION,
+        "阿莫西林胶囊",
+        "0.1234",
+    )
+    assert (
+        first["agreed_qty"],
+        first["last_year_qty"],
+        first["start_date"],
+        first["end_date"],
+    ) == (
+        12000,
+        20000,
+        "2026-01-01",
+        "2026-12-31",
+    )
+    roles = sorted(
+        tuple(r)
+        for r in ready.execute(
+            "SELECT code, role FROM agreement_products WHERE agreement_id=?", (first["id"],)
+        )
+    )
+    assert roles == sorted(
+        [(D1, "selected"), (D2, "backup"), (D3, "substitute"), (C1, "substitute")]
+    )
+    second = ready.execute("SELECT * FROM agreements WHERE batch='第三批'").fetchone()
+    assert second["last_year_qty"] is None
+    selected = {
+        r[0]
+        for r in ready.execute(
+            "SELECT code FROM agreement_products WHERE agreement_id=?", (second["id"],)
+        )
+    }
+    assert selected == {D1, D2}
+
+
+def test_institution_defaults_to_current_when_the_file_has_no_column(ready, tmp_path):
+    header = AGREEMENT_HEADER[1:]
+    rows = [r[1:] for r in AGREEMENTS]
+    assert run_import(ready, "agreements", write_csv(tmp_path / "a.csv", header, rows)).committed
+    assert {r[0] for r in ready.execute("SELECT institution_code FROM agreements")} == {INSTITUTION}
+
+
+def test_reimport_is_idempotent_and_updates_by_key(ready, tmp_path):
+    path = write_csv(tmp_path / "a.csv", AGREEMENT_HEADER, AGREEMENTS)
+    run_import(ready, "agreements", path)
+    logged = ready.execute("SELECT count(*) FROM change_log").fetchone()[0]
+    again = run_import(ready, "agreements", path)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    assert ready.execute("SELECT count(*) FROM change_log").fetchone()[0] == logged
+    rows = [list(r) for r in AGREEMENTS]
+    rows[0][7] = "13000"
+    rows[0][4] = ""  # backup supplier dropped
+    result = run_import(ready, "agreements", write_csv(tmp_path / "b.csv", AGREEMENT_HEADER, rows))
+    assert (result.inserted, result.updated, result.unchanged) == (0, 1, 1)
+    assert ready.execute("SELECT count(*) FROM agreements").fetchone()[0] == 2
+    a = ready.execute(
+        "SELECT id, version, agreed_qty FROM agreements WHERE batch='第二批'"
+    ).fetchone()
+    assert (a["version"], a["agreed_qty"]) == (2, 13000)
+    roles = {
+        r[0]
+        for r in ready.execute(
+            "SELECT role FROM agreement_products WHERE agreement_id=?", (a["id"],)
+        )
+    }
+    assert roles == {"selected", "substitute"}
+
+
+def test_same_agreements_from_xlsx_with_dates_and_numbers(fresh_db, tmp_path):
+    import datetime as dt
+
+    reference = fresh_db("ref")
+    run_import(reference, "agreements", write_csv(tmp_path / "a.csv", AGREEMENT_HEADER, AGREEMENTS))
+    rows = []
+    for r in AGREEMENTS:
+        cells: list[object] = list(r)
+        cells[6] = float(r[6])
+        cells[7] = int(r[7])
+        cells[8] = int(r[8]) if r[8] else ""
+        cells[9] = dt.datetime.fromisoformat(r[9])
+        cells[10] = float(
+            (dt.date.fromisoformat(r[10]) - dt.date(1899, 12, 30)).days
+        )  # Excel serial
+        rows.append(cells)
+    conn = fresh_db("xlsx")
+    result = run_import(conn, "agreements", write_xlsx(tmp_path / "a.xlsx", AGREEMENT_HEADER, rows))
+    assert result.committed, [e.describe() for e in result.errors]
+    assert table_rows(conn, "agreements", "batch") == table_rows(reference, "agreements", "batch")
+
+
+def test_bad_agreements_are_all_reported(ready, tmp_path):
+    bad_dates = list(AGREEMENTS[0])
+    bad_dates[10] = "2025-12-31"  # ends before it starts
+    bad_dates[6] = "-0.1"
+    bad_codes = list(AGREEMENTS[1])
+    bad_codes[2] = "头孢曲松注射剂"
+    bad_codes[3] = "XA01"
+    bad_codes[7] = "很多"
+    rows = [
+        bad_dates,
+        list(AGREEMENTS[1]),
+        bad_codes,
+        list(AGREEMENTS[1]),  # same institution, batch, generic and start as row 3
+        [INSTITUTION, "", "x", "", "", "", "", "", "", "明天", ""],
+    ]
+    result = run_import(ready, "agreements", write_csv(tmp_path / "a.csv", AGREEMENT_HEADER, rows))
+    assert not result.committed
+    assert ready.execute("SELECT count(*) FROM agreements").fetchone()[0] == 0
+    got = {(e.row, e.column): e.message for e in result.errors}
+    assert got[(2, "执行结束")].startswith("执行结束早于执行开始")
+    assert got[(2, "中选价")] == "不能为负数"
+    assert "23 位" in got[(4, "中选产品编码")]
+    assert got[(4, "约定采购量")] == "不是数字"
+    assert (
+        got[(5, "通用名")]
+        == "同一机构、批次、通用名和执行开始日期的约定在文件中重复（与第 3 行相同）"
+    )
+    assert {
+        (6, "集采批次"),
+        (6, "中选产品编码"),
+        (6, "中选价"),
+        (6, "约定采购量"),
+        (6, "执行开始"),
+        (6, "执行结束"),
+    } <= set(got)
+    assert set(result.rejected_rows) == {2, 4, 5, 6}
+
+
+@pytest.mark.parametrize("separator", [";", "；", "、", ", "])
+def test_code_lists_accept_common_separators(ready, tmp_path, separator):
+    rows = [list(AGREEMENTS[0])]
+    rows[0][5] = f"{D3}{separator}{C1}"
+    run_import(ready, "agreements", write_csv(tmp_path / "a.csv", AGREEMENT_HEADER, rows))
+    got = {
+        r[0] for r in ready.execute("SELECT code FROM agreement_products WHERE role='substitute'")
+    }
+    assert got == {D3, C1}

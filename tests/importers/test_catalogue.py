@@ -1,0 +1,144 @@
+"""Catalogue import: aliases, flags in every form, conversion from 包装, CON-1 codes."""
+
+from __future__ import annotations
+
+import pytest
+from importer_fixtures import (
+    C1,
+    CATALOGUE,
+    CATALOGUE_ALIASES,
+    CATALOGUE_HEADER,
+    D1,
+    D2,
+    D3,
+    catalogue_as_excel_values,
+    catalogue_loose,
+    table_rows,
+    write_csv,
+    write_xlsx,
+)
+
+from pharmacy_app.importers import ImportFailed, run_import
+
+
+def products(conn):
+    return table_rows(conn, "products", "code")
+
+
+def test_catalogue_rows_become_products(conn, tmp_path):
+    result = run_import(
+        conn, "catalogue", write_csv(tmp_path / "c.csv", CATALOGUE_HEADER, CATALOGUE)
+    )
+    assert result.committed and (result.inserted, result.updated, result.unchanged) == (4, 0, 0)
+    rows = {r["code"]: r for r in conn.execute("SELECT * FROM products")}
+    amox = rows[D1]
+    assert (amox["kind"], amox["generic_name"], amox["conversion"], amox["price"]) == (
+        "drug",
+        "阿莫西林",
+        24,
+        "12.5",
+    )
+    assert (amox["is_essential"], amox["is_vbp"], amox["consistency"], amox["originator"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
+    assert amox["vbp_batch"] == "第二批" and amox["active"] == 1
+    # 转换比 empty: derived from 包装 10片*2板/盒 → 20; 停用 → inactive.
+    assert (rows[D2]["conversion"], rows[D2]["active"], rows[D2]["originator"]) == (20, 0, 1)
+    assert rows[D3]["price"] is None and rows[D3]["negotiated"] == 1
+    assert (rows[C1]["kind"], rows[C1]["conversion"]) == ("consumable", 1)
+
+
+@pytest.mark.parametrize("form", ["gbk-aliases-tick-flags", "xlsx-bools", "utf8-bom-title"])
+def test_same_catalogue_in_every_form(fresh_db, tmp_path, form):
+    reference = fresh_db("ref", catalogue=False)
+    run_import(reference, "catalogue", write_csv(tmp_path / "ref.csv", CATALOGUE_HEADER, CATALOGUE))
+    conn = fresh_db(form, catalogue=False)
+    if form == "gbk-aliases-tick-flags":
+        path = write_csv(
+            tmp_path / "c.csv",
+            CATALOGUE_ALIASES,
+            catalogue_loose(),
+            encoding="gbk",
+            title=["某某卫生院采购目录（2026年）"],
+        )
+    elif form == "xlsx-bools":
+        path = write_xlsx(tmp_path / "c.xlsx", CATALOGUE_HEADER, catalogue_as_excel_values())
+    else:
+        path = write_csv(
+            tmp_path / "c.csv",
+            CATALOGUE_HEADER,
+            CATALOGUE,
+            encoding="utf-8-sig",
+            title=["采购目录", ""],
+        )
+    result = run_import(conn, "catalogue", path)
+    assert result.committed, [e.describe() for e in result.errors]
+    assert products(conn) == products(reference)
+
+
+@pytest.mark.parametrize(
+    "true_text, false_text",
+    [
+        ("是", "否"),
+        ("Y", "N"),
+        ("1", "0"),
+        ("true", "false"),
+        ("√", ""),
+        ("TRUE", "FALSE"),
+        ("ｙ", "ｎ"),
+    ],
+)
+def test_every_flag_spelling(conn, tmp_path, true_text, false_text):
+    rows = [list(CATALOGUE[0]), list(CATALOGUE[2])]
+    rows[0][7], rows[1][7] = true_text, false_text
+    run_import(conn, "catalogue", write_csv(tmp_path / "c.csv", CATALOGUE_HEADER, rows))
+    got = dict(conn.execute("SELECT code, is_essential FROM products"))
+    assert got == {D1: 1, D3: 0}
+
+
+def test_reimport_updates_changed_products_only(conn, tmp_path):
+    path = write_csv(tmp_path / "c.csv", CATALOGUE_HEADER, CATALOGUE)
+    run_import(conn, "catalogue", path)
+    logged = conn.execute("SELECT count(*) FROM change_log").fetchone()[0]
+    again = run_import(conn, "catalogue", path)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
+    assert conn.execute("SELECT count(*) FROM change_log").fetchone()[0] == logged
+    rows = [list(r) for r in CATALOGUE]
+    rows[0][13] = "11.8"
+    changed = run_import(conn, "catalogue", write_csv(tmp_path / "c2.csv", CATALOGUE_HEADER, rows))
+    assert (changed.inserted, changed.updated, changed.unchanged) == (0, 1, 3)
+    assert dict(conn.execute("SELECT code, version FROM products")) == {D1: 2, D2: 1, D3: 1, C1: 1}
+
+
+def test_bad_catalogue_rows_are_all_reported(conn, tmp_path):
+    rows = [list(r) for r in CATALOGUE]
+    rows[0][0] = "XA01"  # too short
+    rows[1][4], rows[1][5] = "盒", ""  # no conversion to be had
+    rows[2][7] = "也许"
+    rows[2][13] = "-3"
+    rows[3][15] = "器械"
+    rows.append(list(CATALOGUE[2]))  # duplicate code D3
+    rows.append(
+        [C1[:-1] + "X", "", "", "", "", "x", "", "", "", "", "", "", "", "abc", "报废", "耗材"]
+    )
+    result = run_import(conn, "catalogue", write_csv(tmp_path / "c.csv", CATALOGUE_HEADER, rows))
+    assert not result.committed
+    assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 0
+    got = {(e.row, e.column) for e in result.errors}
+    assert {(2, "药品编码"), (3, "转换比"), (4, "基药"), (4, "单价"), (5, "类别")} <= got
+    assert {(7, "转换比"), (7, "单价"), (7, "状态")} <= got
+    assert (
+        next(e.message for e in result.errors if e.row == 6)
+        == "药品编码在文件中重复（与第 4 行相同）"
+    )
+    assert "23 位" in next(e.message for e in result.errors if (e.row, e.column) == (2, "药品编码"))
+    assert "推算转换比" in next(e.message for e in result.errors if e.row == 3)
+
+
+def test_missing_code_column_fails(conn, tmp_path):
+    header = ["名称", *CATALOGUE_HEADER[1:]]
+    with pytest.raises(ImportFailed, match="c.csv.*药品编码"):
+        run_import(conn, "catalogue", write_csv(tmp_path / "c.csv", header, CATALOGUE))

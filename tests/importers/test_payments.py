@@ -1,0 +1,63 @@
+"""Payments: whole-order and per-line payments, idempotent by their full key, bad values."""
+
+from __future__ import annotations
+
+from importer_fixtures import write_csv
+
+from pharmacy_app.importers import run_import
+
+HEADER = ["订单号", "行号", "付款金额", "付款日期"]
+ROWS = [
+    ["PO1", "", "1,250.00", "2026-03-20"],
+    ["PO1", "2", "16", "2026/3/25"],
+    ["PO2", "1", "200.5", "20260401"],
+]
+
+
+def test_payments_are_stored_in_fen_with_dates(conn, tmp_path):
+    result = run_import(conn, "payments", write_csv(tmp_path / "pay.csv", HEADER, ROWS))
+    assert result.committed and result.inserted == 3
+    got = [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT order_id, line_no, amount_fen, paid_on FROM payments ORDER BY id"
+        )
+    ]
+    assert got == [
+        ("PO1", "", 125000, "2026-03-20"),
+        ("PO1", "2", 1600, "2026-03-25"),
+        ("PO2", "1", 20050, "2026-04-01"),
+    ]
+
+
+def test_reimport_never_duplicates_payments(conn, tmp_path):
+    path = write_csv(tmp_path / "pay.csv", HEADER, ROWS)
+    run_import(conn, "payments", path)
+    more = write_csv(
+        tmp_path / "more.csv",
+        ["回款日期", "订单编号", "回款金额"],
+        [
+            ["2026-03-20", "PO1", "1250"],
+            ["2026-04-10", "PO3", "10"],
+        ],
+    )
+    result = run_import(conn, "payments", more)
+    assert (result.inserted, result.updated, result.unchanged) == (1, 0, 1)
+    assert conn.execute("SELECT count(*) FROM payments").fetchone()[0] == 4
+    again = run_import(conn, "payments", path)
+    assert (again.inserted, again.unchanged) == (0, 3)
+
+
+def test_bad_payments_are_reported(conn, tmp_path):
+    rows = [*ROWS, ["", "", "-5", "2026-02-30"], ["PO4", "", "十元", ""], list(ROWS[1])]
+    result = run_import(conn, "payments", write_csv(tmp_path / "pay.csv", HEADER, rows))
+    got = sorted((e.row, e.column, e.message) for e in result.errors)
+    assert got == [
+        (5, "付款日期", "日期不存在"),
+        (5, "付款金额", "不能为负数"),
+        (5, "订单号", "不能为空"),
+        (6, "付款日期", "不能为空"),
+        (6, "付款金额", "不是数字"),
+        (7, "订单号", "同一笔付款在文件中重复（与第 3 行相同）"),
+    ]
+    assert conn.execute("SELECT count(*) FROM payments").fetchone()[0] == 0
