@@ -14,7 +14,6 @@ with messages in Chinese for the user.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -341,33 +340,35 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 
 def _hash_unique(arr: pa.Array) -> np.ndarray:
+    """Hash each string from its own bytes only (never from its neighbours' lengths)."""
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=np.uint64)
     offsets, data = _offsets_and_data(arr)
     starts = offsets[:-1]
     lengths = offsets[1:] - starts
-    words = int((lengths.max() + 7) // 8)
+    nwords = (lengths + 7) // 8
     h = _mix(lengths.astype(np.uint64) + _SEED)
-    if words > _MAX_WORDS:
-        # Long texts are rare; hash them one by one rather than build a wide matrix.
-        values = arr.to_pylist()
-        for i, text in enumerate(values):
-            digest = hashlib.blake2b((text or "").encode(), digest_size=8).digest()
-            h[i] = _mix(h[i : i + 1] ^ np.frombuffer(digest, dtype="<u8"))[0]
-        return h
-    if words == 0:
-        return h
-    width = words * 8
-    pos = starts[:, None] + np.arange(width, dtype=np.int64)
-    inside = np.arange(width, dtype=np.int64)[None, :] < lengths[:, None]
-    if len(data):
-        raw = np.where(inside, data[np.minimum(pos, len(data) - 1)], 0).astype(np.uint8)
-    else:
-        raw = np.zeros((n, width), dtype=np.uint8)
-    matrix = np.ascontiguousarray(raw).view("<u8").reshape(n, words)
-    for w in range(words):
-        h = _mix(h ^ matrix[:, w])
+    short = np.flatnonzero(nwords <= _MAX_WORDS)
+    if len(short) and nwords[short].max() > 0:
+        words = int(nwords[short].max())
+        width = words * 8
+        pos = starts[short, None] + np.arange(width, dtype=np.int64)
+        inside = np.arange(width, dtype=np.int64)[None, :] < lengths[short, None]
+        raw = np.where(inside, data[np.minimum(pos, max(len(data) - 1, 0))], 0).astype(np.uint8)
+        matrix = np.ascontiguousarray(raw).view("<u8").reshape(len(short), words)
+        hs = h[short]
+        for w in range(words):
+            hs = np.where(w < nwords[short], _mix(hs ^ matrix[:, w]), hs)
+        h[short] = hs
+    # Long texts are rare: the same rounds, one string at a time.
+    for i in np.flatnonzero(nwords > _MAX_WORDS):
+        raw = data[starts[i] : starts[i] + lengths[i]].tobytes()
+        raw += b"\0" * (-len(raw) % 8)
+        one = h[i : i + 1]
+        for word in np.frombuffer(raw, dtype="<u8"):
+            one = _mix(one ^ word)
+        h[i] = one[0]
     return h
 
 

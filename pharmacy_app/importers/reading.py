@@ -177,12 +177,25 @@ def _records(text: str, delimiter: str, limit: int) -> list[list[str]]:
     return records
 
 
+def _lines_before_data(text: str, delimiter: str, header_index: int) -> int:
+    """Physical lines up to the end of the header record.
+
+    pyarrow's skip_rows counts lines, not records, so a header cell with a
+    line break inside quotes (`"药品\n编码"`) must be counted as two.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for _ in range(header_index + 1):
+        next(reader, None)
+    return reader.line_num
+
+
 def _is_blank(cells: Sequence[str]) -> bool:
     return not any(str(c).strip() for c in cells)
 
 
 class CsvSource(Source):
     delimiter: str = ","
+    skip_lines: int = 1
     width: int = 0
     codec: str = "utf-8"
     lines: int = 0
@@ -234,6 +247,7 @@ class CsvSource(Source):
             encoding=codec,
         )
         source.delimiter = delimiter
+        source.skip_lines = _lines_before_data(text, delimiter, index)
         source.width = width
         source.codec = codec
         source.lines = lines
@@ -262,7 +276,7 @@ class CsvSource(Source):
                 self.path,
                 read_options=pcsv.ReadOptions(
                     column_names=names,
-                    skip_rows=self.header_index + 1,
+                    skip_rows=self.skip_lines,
                     encoding=arrow_codec,
                     use_threads=False,  # invalid rows then carry their record number
                     block_size=ARROW_BLOCK,
@@ -284,6 +298,8 @@ class CsvSource(Source):
                 return
             raise ImportFailed(f"{self.name}：无法读取 CSV：{exc}") from exc
         next_record = self.header_index + 2  # 1-based record number of the next data row
+        # pyarrow numbers invalid rows from the skipped lines on, we from records.
+        shift = (self.header_index + 1) - self.skip_lines
         while True:
             try:
                 batch = reader.read_next_batch()
@@ -294,7 +310,8 @@ class CsvSource(Source):
             n = batch.num_rows
             numbers = np.arange(next_record, next_record + n, dtype=np.int64)
             bad_rows: list[tuple[int, list[str], str]] = []
-            for number, text, expected, actual in sorted(invalid, key=lambda r: r[0] or 0):
+            for arrow_number, text, expected, actual in sorted(invalid, key=lambda r: r[0] or 0):
+                number = None if arrow_number is None else arrow_number + shift
                 if number is not None and n and number <= numbers[-1]:
                     numbers[numbers >= number] += 1
                 row_no = number if number is not None else int(next_record)
