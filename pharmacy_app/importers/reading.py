@@ -20,8 +20,9 @@ import datetime as dt
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -400,11 +401,17 @@ def _texts(row: Sequence[object]) -> list[str]:
 
 
 class ExcelSource(Source):
-    _rows: Callable[[], Iterator[list]]
+    _sheet: object
     sample: list[list[str]]
 
     @classmethod
     def open(cls, path: Path, spec: KindSpec, *, sheet: str | None = None) -> ExcelSource:
+        """Pick the sheet: the named one, else the first visible sheet naming the required headers.
+
+        calamine parses a whole sheet when it is opened (about 1 s per 100,000
+        rows here), so sheets are opened one at a time and the search stops at
+        the first that will do.
+        """
         from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
         try:
@@ -423,39 +430,45 @@ class ExcelSource(Source):
                 m.name for m in workbook.sheets_metadata if m.visible != SheetVisibleEnum.Visible
             }
             candidates = [n for n in names if n not in hidden] or names
-        best: tuple[int, str, list[list[str]]] | None = None
+        enough = max(len(spec.required), 1)
+        best = None
         for name in candidates:
-            head = workbook.get_sheet_by_name(name).to_python(
-                skip_empty_area=False, nrows=HEADER_SCAN_ROWS
-            )
+            try:
+                loaded = workbook.get_sheet_by_name(name)
+                head = loaded.to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS)
+            except Exception as exc:
+                raise ImportFailed(f"{path.name}：无法读取工作表「{name}」：{exc}") from exc
             rows = [_texts(r) for r in head]
             index = find_header_row(spec, rows)
             score = header_score(spec, rows[index]) if rows else 0
             if best is None or score > best[0]:
-                best = (score, name, rows)
+                best = (score, name, loaded, rows, index)
+            if score >= enough:
+                break
         assert best is not None
-        _, chosen, head_rows = best
-        sheet_obj = workbook.get_sheet_by_name(chosen)
-        index = find_header_row(spec, head_rows)
+        _, chosen, loaded, head_rows, index = best
         headers = [h.strip() for h in head_rows[index]] if head_rows else []
         while headers and not headers[-1]:
             headers.pop()
-        total = sheet_obj.total_height or sheet_obj.height or 0
         source = cls(
             path=path,
             format="excel",
             headers=headers,
             header_index=index,
-            estimated_rows=max(total - index - 1, 0),
+            estimated_rows=max((loaded.height or 0) - index - 1, 0),
             sheet=chosen,
         )
-
-        def rows() -> Iterator[list]:
-            return iter(sheet_obj.to_python(skip_empty_area=False))
-
-        source._rows = rows
+        source._sheet = loaded
         source.sample = head_rows[index + 1 :]
         return source
+
+    def _rows(self) -> Iterator[list]:
+        # Rows from A1 (empty leading rows kept) so numbering matches Excel's.
+        start = self._sheet.start or (0, 0)  # type: ignore[attr-defined]
+        rows = self._sheet.iter_rows()  # type: ignore[attr-defined]
+        if start == (0, 0):
+            return rows
+        return chain(repeat([], start[0]), ([""] * start[1] + row for row in rows))
 
     def sample_rows(self, n: int) -> list[list[str]]:
         out = []
@@ -475,10 +488,8 @@ class ExcelSource(Source):
         numbers: list[int] = []
 
         def flush() -> Chunk:
-            columns = []
-            for c in range(width):
-                values = [row[c] if c < len(row) else "" for row in batch]
-                columns.append(pa.array(_texts(values), type=pa.string()))
+            rows = [r[:width] if len(r) >= width else r + [""] * (width - len(r)) for r in batch]
+            columns = [pa.array(_texts(col), type=pa.string()) for col in zip(*rows, strict=True)]
             return _drop_blank(columns, np.array(numbers, dtype=np.int64))
 
         for i, row in enumerate(self._rows()):

@@ -186,8 +186,13 @@ class KeyIndex:
     ) -> dict[int, int]:
         """Position in `hashes` → row number of an earlier row with the same key."""
         found: dict[int, int] = {}
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
         if len(self.hashes) and len(hashes):
-            pos = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+            # Searching sorted needles walks the index in order: far fewer cache misses.
+            pos = np.empty(len(hashes), dtype=np.int64)
+            pos[order] = np.searchsorted(self.hashes, ordered)
+            pos = np.minimum(pos, len(self.hashes) - 1)
             hit = np.flatnonzero(self.hashes[pos] == hashes)
             if len(hit):
                 stored = {
@@ -198,8 +203,6 @@ class KeyIndex:
                     p = int(pos[k])
                     if stored.get(int(self.rowids[p])) == key_at(int(k)):
                         found[int(k)] = int(self.rows[p])
-        order = np.argsort(hashes, kind="stable")
-        ordered = hashes[order]
         for j in np.flatnonzero(ordered[1:] == ordered[:-1]) + 1:
             k = int(order[j])
             if k in found:
