@@ -29,6 +29,7 @@ Issues = list[tuple[int, str]]
 MSG_EMPTY = "不能为空"
 MSG_NOT_NUMBER = "不是数字"
 MSG_NEGATIVE = "不能为负数"
+MSG_TOO_BIG = "数值过大"
 MSG_BAD_DATE = "无法识别的日期（可用 2026-03-01、2026/3/1、20260301 或 Excel 日期）"
 MSG_NO_SUCH_DATE = "日期不存在"
 
@@ -222,6 +223,9 @@ def parse_numbers(
         except ValueError:
             errors.append((int(i), MSG_NOT_NUMBER))
             continue
+        if not np.isfinite(float(number)) or abs(number) >= Decimal(10) ** 15:
+            errors.append((int(i), MSG_TOO_BIG))
+            continue
         exact[int(i)] = number
         value[i] = float(number)
     present = ~np.isnan(value)
@@ -271,10 +275,14 @@ def parse_fen(arr: pa.Array, *, required: bool, negative_ok: bool = False) -> Mo
     errors: Issues = []
     for i in np.flatnonzero(~quick & ~empty):
         try:
-            fen[i] = yuan_to_fen(_slow_decimal(arr[int(i)].as_py()))
+            number = _slow_decimal(arr[int(i)].as_py())
         except ValueError:
             errors.append((int(i), MSG_NOT_NUMBER))
             continue
+        if abs(number) >= Decimal(10) ** 13:
+            errors.append((int(i), MSG_TOO_BIG))
+            continue
+        fen[i] = yuan_to_fen(number)
         present[i] = True
     if not negative_ok:
         negative = np.flatnonzero(present & (fen < 0))

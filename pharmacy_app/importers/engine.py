@@ -74,6 +74,7 @@ class Context:
         self._cancel = cancel
         self.rows_seen = 0
         self._last_progress = -1
+        self._omitted_rows: set[int] = set()
 
     @property
     def file(self) -> str:
@@ -110,9 +111,19 @@ class Context:
         if value is None:
             arr = self.column(chunk, field) if field else None
             value = "" if arr is None else str(arr[i].as_py()).strip()
-        if row not in self.result.rejected_rows:
-            self.result.rejected_rows[row] = chunk.cells(i)
+        self._keep_row(row, lambda: chunk.cells(i))
         self.add(RowError(self.file, row, self.header(field), field, value, message))
+
+    def _keep_row(self, row: int, cells: Callable[[], list[str]]) -> None:
+        """Keep the original cells of a rejected row (past the cap only count it)."""
+        result = self.result
+        if row in result.rejected_rows or row in self._omitted_rows:
+            return
+        if len(result.rejected_rows) < MAX_KEPT_ERRORS:
+            result.rejected_rows[row] = cells()
+        else:
+            self._omitted_rows.add(row)
+            result.rejected_omitted += 1
 
     def errors(self, chunk: Chunk, field: str, issues: Iterable[tuple[int, str]]) -> np.ndarray:
         """Record (index, message) issues of one field; returns the indices."""
@@ -130,7 +141,7 @@ class Context:
 
     def reject_row(self, row: int, cells: list[str], message: str) -> None:
         """A row the reader itself could not split (wrong number of cells)."""
-        self.result.rejected_rows.setdefault(row, cells)
+        self._keep_row(row, lambda: cells)
         self.add(RowError(self.file, row, None, None, "", message))
 
     @property

@@ -65,6 +65,7 @@ class Source:
     estimated_rows: int
     encoding: str | None = None
     sheet: str | None = None
+    _sha256: str = ""
 
     @property
     def name(self) -> str:
@@ -82,6 +83,8 @@ class Source:
         raise NotImplementedError
 
     def sha256(self) -> str:
+        if self._sha256:
+            return self._sha256
         digest = hashlib.sha256()
         with self.path.open("rb") as f:
             while block := f.read(SCAN_BLOCK):
@@ -116,23 +119,32 @@ ENCODING_LABELS = {
 }
 
 
-def _decodes(path: Path, codec: str) -> tuple[bool, int]:
-    """Whether the whole file decodes strictly as `codec`, and its line count."""
+@dataclass
+class Scan:
+    codec: str
+    lines: int
+    sha256: str
+
+
+def _decodes(path: Path, codec: str) -> Scan | None:
+    """Scan of the file if it decodes strictly as `codec` (lines and SHA-256 in the same pass)."""
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    digest = hashlib.sha256()
     lines = 0
     try:
         with path.open("rb") as f:
             while block := f.read(SCAN_BLOCK):
                 decoder.decode(block)
+                digest.update(block)
                 lines += block.count(b"\n")
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False, 0
-    return True, lines
+        return None
+    return Scan(codec, lines, digest.hexdigest())
 
 
-def detect_encoding(path: Path) -> tuple[str, int]:
-    """The codec that reads the whole file, and its number of lines.
+def detect_encoding(path: Path) -> Scan:
+    """The codec that reads the whole file, with its line count and SHA-256.
 
     A BOM decides at once. Otherwise the whole file must decode as UTF-8
     (a GBK file is almost never valid UTF-8); failing that GBK, then its
@@ -142,17 +154,15 @@ def detect_encoding(path: Path) -> tuple[str, int]:
     with path.open("rb") as f:
         head = f.read(4)
     if head.startswith(codecs.BOM_UTF8):
-        ok, lines = _decodes(path, "utf-8-sig")
-        if ok:
-            return "utf-8-sig", lines
+        candidates = ["utf-8-sig"]
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        ok, lines = _decodes(path, "utf-16")
-        if ok:
-            return "utf-16", lines
-    for codec in ("utf-8", "gbk", "gb18030"):
-        ok, lines = _decodes(path, codec)
-        if ok:
-            return codec, lines
+        candidates = ["utf-16"]
+    else:
+        candidates = []
+    for codec in (*candidates, "utf-8", "gbk", "gb18030"):
+        scan = _decodes(path, codec)
+        if scan is not None:
+            return scan
     raise ImportFailed(f"{path.name}：无法识别文件编码（支持 UTF-8、UTF-8 BOM、GBK、GB18030）")
 
 
@@ -208,12 +218,12 @@ class CsvSource(Source):
         if path.stat().st_size == 0:
             raise ImportFailed(f"{path.name}：文件为空")
         if encoding:
-            codec = encoding
-            ok, lines = _decodes(path, codec)
-            if not ok:
+            scan = _decodes(path, encoding)
+            if scan is None:
                 raise ImportFailed(f"{path.name}：文件不是 {encoding} 编码")
         else:
-            codec, lines = detect_encoding(path)
+            scan = detect_encoding(path)
+        codec, lines = scan.codec, scan.lines
         text, whole = _sample_text(path, codec)
         if text.startswith("\ufeff"):
             text = text[1:]
@@ -253,6 +263,7 @@ class CsvSource(Source):
         source.codec = codec
         source.lines = lines
         source.whole_sample = whole
+        source._sha256 = scan.sha256
         source.sample = records[index + 1 :]
         return source
 

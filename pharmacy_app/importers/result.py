@@ -75,6 +75,7 @@ class ImportResult:
     # Errors past the cap are counted, not kept, so a wholly wrong file of a
     # million rows cannot exhaust memory.
     errors_omitted: int = 0
+    rejected_omitted: int = 0
     seconds: float = 0.0
 
     @property
@@ -83,7 +84,7 @@ class ImportResult:
 
     @property
     def rejected_count(self) -> int:
-        return len(self.rejected_rows)
+        return len(self.rejected_rows) + self.rejected_omitted
 
     def summary(self) -> dict:
         """JSON-able summary (the CLI prints it with --json)."""

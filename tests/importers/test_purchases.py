@@ -488,3 +488,28 @@ def test_rows_with_wrong_cell_count_and_blank_lines_are_reported_by_record_numbe
 def test_tab_separated_text_is_read(ready, tmp_path):
     path = write_csv(tmp_path / "p.txt", PURCHASE_HEADER, PURCHASES, delimiter="\t")
     assert run_import(ready, "purchases", path).inserted == 3
+
+
+def test_errors_past_the_cap_are_counted_not_kept(ready, tmp_path, monkeypatch):
+    import pharmacy_app.importers.engine as engine
+
+    monkeypatch.setattr(engine, "MAX_KEPT_ERRORS", 3)
+    rows = []
+    for i in range(5):
+        row = list(PURCHASES[0])
+        row[1], row[4], row[5] = str(i + 1), "x", "y"
+        rows.append(row)
+    result = run_import(ready, "purchases", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, rows))
+    assert (len(result.errors), result.errors_omitted, result.error_count) == (3, 7, 10)
+    assert (len(result.rejected_rows), result.rejected_count) == (3, 5)
+    assert result.summary()["rejected_rows"] == 5
+
+
+def test_absurd_numbers_are_refused(ready, tmp_path):
+    row = list(PURCHASES[0])
+    row[4], row[6] = "1e400", "1e20"
+    result = run_import(ready, "purchases", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, [row]))
+    assert sorted((e.column, e.message) for e in result.errors) == [
+        ("数量", "数值过大"),
+        ("金额", "数值过大"),
+    ]
