@@ -254,11 +254,12 @@ class CsvSource(Source):
             format="csv",
             headers=headers,
             header_index=index,
-            estimated_rows=max(lines - index - 1, len(data), 0),
+            estimated_rows=len(data),
             encoding=codec,
         )
         source.delimiter = delimiter
         source.skip_lines = _lines_before_data(text, delimiter, index)
+        source.estimated_rows = max(lines - source.skip_lines, len(data), 0)
         source.width = width
         source.codec = codec
         source.lines = lines

@@ -142,3 +142,25 @@ def test_missing_code_column_fails(conn, tmp_path):
     header = ["名称", *CATALOGUE_HEADER[1:]]
     with pytest.raises(ImportFailed, match="c.csv.*药品编码"):
         run_import(conn, "catalogue", write_csv(tmp_path / "c.csv", header, CATALOGUE))
+
+
+def test_conversion_is_derived_from_package_when_the_file_has_no_conversion_column(conn, tmp_path):
+    keep = [i for i, h in enumerate(CATALOGUE_HEADER) if h != "转换比"]
+    header = [CATALOGUE_HEADER[i] for i in keep]
+    rows = [[r[i] for i in keep] for r in CATALOGUE]
+    result = run_import(conn, "catalogue", write_csv(tmp_path / "c.csv", header, rows))
+    assert result.committed, [e.describe() for e in result.errors]
+    assert dict(conn.execute("SELECT code, conversion FROM products")) == {
+        D1: 24,
+        D2: 20,
+        D3: 180,
+        C1: 1,
+    }
+    # Neither column: nothing to take the conversion from.
+    keep = [i for i, h in enumerate(CATALOGUE_HEADER) if h not in ("转换比", "包装")]
+    with pytest.raises(ImportFailed, match="「转换比」或「包装」"):
+        run_import(
+            conn,
+            "catalogue",
+            write_csv(tmp_path / "d.csv", [CATALOGUE_HEADER[i] for i in keep], []),
+        )

@@ -33,7 +33,7 @@ from pharmacy_app.importers import (
         ("utf-16", "utf-16"),
     ],
 )
-def test_each_encoding_is_detected_and_reported(tmp_path, encoding, reported):
+def test_each_encoding_is_detected_and_reported(ready, tmp_path, encoding, reported):
     rows = [list(r) for r in PURCHASES]
     if encoding == "gb18030":
         rows[0][10] = "𠀀配送"  # only GB18030 (not GBK) can encode it
@@ -42,6 +42,12 @@ def test_each_encoding_is_detected_and_reported(tmp_path, encoding, reported):
     assert p.encoding == reported
     assert p.headers == PURCHASE_HEADER
     assert p.sample_rows[0][10] == rows[0][10]
+    result = run_import(ready, "purchases", path)
+    assert result.committed and result.encoding == reported and result.inserted == 3
+    supplier = ready.execute(
+        "SELECT supplier FROM purchase_lines WHERE order_id='PO2026030001' AND line_no='1'"
+    )
+    assert supplier.fetchone()[0] == rows[0][10]
 
 
 def test_a_gbk_character_deep_in_the_file_is_not_misread(ready, tmp_path):
