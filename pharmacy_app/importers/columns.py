@@ -21,7 +21,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pharmacy_app.catalogue import normalise_code
 from pharmacy_app.parsing import decimal_text, parse_datetime, parse_decimal, yuan_to_fen
 
 Issues = list[tuple[int, str]]
@@ -197,10 +196,6 @@ class NumberColumn:
     errors: Issues = field(default_factory=list)
 
 
-def _slow_decimal(value: str) -> Decimal:
-    return parse_decimal(value)
-
-
 def parse_numbers(
     arr: pa.Array, *, required: bool, negative_ok: bool = False, want_text: bool = False
 ) -> NumberColumn:
@@ -219,7 +214,7 @@ def parse_numbers(
     exact: dict[int, Decimal] = {}
     for i in np.flatnonzero(~plain & ~empty):
         try:
-            number = _slow_decimal(arr[int(i)].as_py())
+            number = parse_decimal(arr[int(i)].as_py())
         except ValueError:
             errors.append((int(i), MSG_NOT_NUMBER))
             continue
@@ -275,7 +270,7 @@ def parse_fen(arr: pa.Array, *, required: bool, negative_ok: bool = False) -> Mo
     errors: Issues = []
     for i in np.flatnonzero(~quick & ~empty):
         try:
-            number = _slow_decimal(arr[int(i)].as_py())
+            number = parse_decimal(arr[int(i)].as_py())
         except ValueError:
             errors.append((int(i), MSG_NOT_NUMBER))
             continue
@@ -315,7 +310,7 @@ def product_fen(
     out[safe] = (qi[safe] * pi[safe] + 50) // 100
     q_text = pc.take(trimmed(qty_arr), pa.array(rows)).to_pylist()
     for k in np.flatnonzero(~safe):
-        out[k] = yuan_to_fen(_slow_decimal(q_text[k]) * Decimal(p_text[k]))
+        out[k] = yuan_to_fen(parse_decimal(q_text[k]) * Decimal(p_text[k]))
     return out
 
 
@@ -326,10 +321,6 @@ def codes(arr: pa.Array) -> pa.Array:
     """Product codes as stored: half-width, upper case, no spaces (catalogue.normalise_code)."""
     arr = pc.utf8_normalize(trimmed(arr), form="NFKC")
     return pc.replace_substring(pc.utf8_upper(arr), " ", "")
-
-
-def code_fallback(value: str) -> str:
-    return normalise_code(value)
 
 
 # --- hashing -----------------------------------------------------------------------
