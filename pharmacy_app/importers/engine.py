@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,6 +224,28 @@ def require_institution(ctx: Context) -> str | None:
     return code
 
 
+@contextmanager
+def atomic(conn: sqlite3.Connection) -> Iterator[None]:
+    """db.transaction, or a savepoint when the caller already has a transaction open.
+
+    db.transaction joins an outer transaction, which would leave a rejected or
+    cancelled import's partial work for the caller to commit; a savepoint
+    undoes it whatever the caller does next.
+    """
+    if not conn.in_transaction:
+        with transaction(conn):
+            yield
+        return
+    conn.execute("SAVEPOINT pharmacy_import")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK TO pharmacy_import")
+        conn.execute("RELEASE pharmacy_import")
+        raise
+    conn.execute("RELEASE pharmacy_import")
+
+
 def open_for(kind: str, path: str | Path, mapping: dict[str, str] | None, options: dict):
     spec = get_spec(kind)
     source = open_source(path, spec, options)
@@ -264,7 +287,7 @@ def run(
     ctx.check_cancel()
     log.debug("%s: opened and hashed in %.2f s", source.name, time.perf_counter() - started)
     try:
-        with transaction(conn):
+        with atomic(conn):
             importer.begin()
             for chunk in source.chunks():
                 ctx.check_cancel()

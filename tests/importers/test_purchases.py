@@ -513,3 +513,16 @@ def test_absurd_numbers_are_refused(ready, tmp_path):
         ("数量", "数值过大"),
         ("金额", "数值过大"),
     ]
+
+
+def test_inside_a_callers_transaction_a_rejected_import_leaves_nothing(ready, tmp_path):
+    rows = [list(r) for r in PURCHASES]
+    rows[2][4] = "x"
+    bad = write_csv(tmp_path / "bad.csv", PURCHASE_HEADER, rows)
+    good = write_csv(tmp_path / "good.csv", PURCHASE_HEADER, PURCHASES[:1])
+    ready.execute("BEGIN")
+    assert run_import(ready, "purchases", good).committed
+    assert not run_import(ready, "purchases", bad).committed
+    assert ready.in_transaction
+    ready.execute("COMMIT")
+    assert ready.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] == 1
