@@ -11,8 +11,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from importer_fixtures import setup_institution_and_catalogue  # noqa: E402
 
-DATA = Path(__file__).resolve().parent / "data"
-
 
 @pytest.fixture
 def ready(conn):

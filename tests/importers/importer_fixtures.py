@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+DATA = Path(__file__).resolve().parent / "data"
 INSTITUTION = "H46010001"
 D1 = "XA01ABD075A002010100483"
 D2 = "XJ01CAA040E001010101234"

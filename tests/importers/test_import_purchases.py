@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DATA
 from importer_fixtures import (
     C1,
     D1,
     D2,
+    DATA,
     INSTITUTION,
     PURCHASE_ALIASES,
     PURCHASE_HEADER,
