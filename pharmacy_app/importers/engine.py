@@ -75,7 +75,7 @@ class Context:
         self._cancel = cancel
         self.rows_seen = 0
         self._last_progress = -1
-        self._omitted_rows: set[int] = set()
+        self._rejected_seen = bytearray()
 
     @property
     def file(self) -> str:
@@ -109,21 +109,31 @@ class Context:
     ) -> None:
         """Record a bad cell of row `i` of `chunk` (value defaults to the cell's text)."""
         row = int(chunk.rows[i])
+        self._keep_row(row, lambda: chunk.cells(i))
+        if len(self.result.errors) >= MAX_KEPT_ERRORS:
+            self.result.errors_omitted += 1  # past the cap: counted, nothing looked up
+            return
         if value is None:
             arr = self.column(chunk, field) if field else None
             value = "" if arr is None else str(arr[i].as_py()).strip()
-        self._keep_row(row, lambda: chunk.cells(i))
         self.add(RowError(self.file, row, self.header(field), field, value, message))
 
     def _keep_row(self, row: int, cells: Callable[[], list[str]]) -> None:
-        """Keep the original cells of a rejected row (past the cap only count it)."""
-        result = self.result
-        if row in result.rejected_rows or row in self._omitted_rows:
+        """Keep the original cells of a rejected row; past the cap only count it.
+
+        Rows already counted are marked in a bytearray (one byte a row), so a
+        wholly wrong million-row file costs a megabyte here, not a set of ints.
+        """
+        seen = self._rejected_seen
+        if row >= len(seen):
+            seen.extend(bytes(max(row + 1 - len(seen), len(seen))))
+        if seen[row]:
             return
+        seen[row] = 1
+        result = self.result
         if len(result.rejected_rows) < MAX_KEPT_ERRORS:
             result.rejected_rows[row] = cells()
         else:
-            self._omitted_rows.add(row)
             result.rejected_omitted += 1
 
     def errors(self, chunk: Chunk, field: str, issues: Iterable[tuple[int, str]]) -> np.ndarray:

@@ -14,6 +14,7 @@ which parses several times faster than the csv module.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import datetime as dt
@@ -35,7 +36,7 @@ from .spec import HEADER_SCAN_ROWS, KindSpec, find_header_row, header_score
 CHUNK_ROWS = 50_000
 SCAN_BLOCK = 8 << 20
 SAMPLE_BYTES = 1 << 20
-ARROW_BLOCK = 4 << 20
+ARROW_BLOCK = 1 << 20
 EXCEL_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".xlsb", ".ods")
 DELIMITERS = (",", "\t", ";", "|")
 
@@ -313,34 +314,52 @@ class CsvSource(Source):
         next_record = self.header_index + 2  # 1-based record number of the next data row
         # pyarrow numbers invalid rows from the skipped lines on, we from records.
         shift = (self.header_index + 1) - self.skip_lines
+        pending: list[int] = []  # invalid records not yet passed by the numbering
+        columns: list[list[pa.Array]] = [[] for _ in names]
+        numbered: list[np.ndarray] = []
+        bad_rows: list[tuple[int, list[str], str]] = []
+        held = 0
         while True:
             try:
                 batch = reader.read_next_batch()
             except StopIteration:
-                break
+                batch = None
             except pa.ArrowInvalid as exc:
                 raise ImportFailed(f"{self.name}：无法读取 CSV：{exc}") from exc
-            n = batch.num_rows
-            numbers = np.arange(next_record, next_record + n, dtype=np.int64)
-            bad_rows: list[tuple[int, list[str], str]] = []
-            for arrow_number, text, expected, actual in sorted(invalid, key=lambda r: r[0] or 0):
-                number = None if arrow_number is None else arrow_number + shift
-                if number is not None and n and number <= numbers[-1]:
-                    numbers[numbers >= number] += 1
-                row_no = number if number is not None else int(next_record)
+            for arrow_number, text, expected, actual in invalid:
+                row_no = next_record if arrow_number is None else arrow_number + shift
+                if arrow_number is not None:
+                    bisect.insort(pending, row_no)
                 cells = next(csv.reader([text], delimiter=self.delimiter), [])
                 bad_rows.append(
                     (row_no, cells, f"列数与表头不符：应为 {expected} 列，实际 {actual} 列")
                 )
             invalid.clear()
-            # The reader is serial (use_threads=False): every invalid row it
-            # reported lies within or before this batch.
-            seen = ([int(numbers[-1])] if n else []) + [r[0] for r in bad_rows]
-            last = max(seen, default=None)
-            if last is not None:
-                next_record = max(next_record, last + 1)
-            columns = [batch.column(i) for i in range(batch.num_columns)]
-            yield from _split(_drop_blank(columns, numbers), bad_rows)
+            if batch is not None and batch.num_rows:
+                n = batch.num_rows
+                numbers = np.arange(next_record, next_record + n, dtype=np.int64)
+                # Every invalid record before the last row of this batch has been
+                # reported by now; later ones wait in `pending`.
+                while pending and pending[0] <= numbers[-1]:
+                    numbers[numbers >= pending.pop(0)] += 1
+                next_record = int(numbers[-1]) + 1
+                for i in range(batch.num_columns):
+                    columns[i].append(batch.column(i))
+                numbered.append(numbers)
+                held += n
+            if held >= CHUNK_ROWS or (batch is None and (held or bad_rows)):
+                # Reading in 1 MB blocks keeps pyarrow's read-ahead small; the
+                # blocks are joined again so chunks stay large.
+                joined = [
+                    pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+                    for parts in columns
+                ]
+                rows = np.concatenate(numbered) if numbered else np.zeros(0, dtype=np.int64)
+                yield from _split(_drop_blank(joined, rows), bad_rows)
+                columns = [[] for _ in names]
+                numbered, bad_rows, held = [], [], 0
+            if batch is None:
+                break
 
 
 def _drop_blank(columns: list[pa.Array], numbers: np.ndarray) -> Chunk:

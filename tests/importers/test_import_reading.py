@@ -182,3 +182,31 @@ def test_rows_are_numbered_by_record_after_a_header_with_a_line_break(ready, tmp
     path.write_text(text, encoding="utf-8")
     result = run_import(ready, "purchases", path)
     assert sorted((e.row, e.column) for e in result.errors) == [(4, None), (5, "数量")]
+
+
+def test_row_numbers_stay_right_across_many_blocks_with_invalid_rows(ready, tmp_path, monkeypatch):
+    import pharmacy_app.importers.reading as reading
+
+    monkeypatch.setattr(reading, "ARROW_BLOCK", 4096)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 70)
+    lines = [",".join(PURCHASE_HEADER)]
+    expected = []
+    for i in range(2000):
+        row = list(PURCHASES[0])
+        row[1] = str(i + 1)
+        record = len(lines) + 1
+        if i % 333 == 5:
+            lines.append("short,row")
+            expected.append((record, None))
+            continue
+        if i % 250 == 7:
+            row[4] = "bad"
+            expected.append((record, "数量"))
+        if i % 400 == 9:
+            row[10] = "多行\n配送企业"
+        lines.append(",".join(f'"{c}"' for c in row))
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_import(ready, "purchases", path)
+    assert sorted((e.row, e.column) for e in result.errors) == sorted(expected)
+    assert result.rows_total == 2000
