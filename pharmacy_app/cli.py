@@ -50,11 +50,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="基药目录名称（默认取文件名）")
     p.add_argument("--edition", help="基药目录版本，如 2026")
 
+    p = sub.add_parser("indicators", help="计算考核指标")
+    p.add_argument("--as-of", required=True, type=_as_of_date, help="截至日期 YYYY-MM-DD（当天 24 时）")
+    p.add_argument("--json", action="store_true", help="输出 JSON（FORMATS.md 规定的键）")
+
     p = sub.add_parser("demo", help="生成内置示例数据并打开窗口")
     p.add_argument("--no-window", action="store_true", help="只生成数据，不打开窗口")
     p.add_argument("--force", action="store_true", help="数据库已有数据时也重建示例数据")
 
     return parser
+
+
+def _as_of_date(text: str):
+    from pharmacy_app.parsing import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _db_path(args: argparse.Namespace) -> Path:
@@ -68,10 +81,10 @@ def _err(message: str) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from db import open_db
     from pharmacy_app.institutions import InstitutionError, init_institution
+    from pharmacy_app.store import open_store
 
-    conn = open_db(_db_path(args))
+    conn = open_store(_db_path(args))
     try:
         inst = init_institution(
             conn, args.institution_code, args.name, args.level, remote=args.remote
@@ -84,13 +97,13 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from db import open_db
     from pharmacy_app.importers import ImportFailed, run_import, save_rejected
+    from pharmacy_app.store import open_store
 
     if not args.file.exists():
         _err(f"{args.file}: 文件不存在")
         return EXIT_REJECTED
-    conn = open_db(_db_path(args))
+    conn = open_store(_db_path(args))
     last_shown = [-1]
 
     def progress(done: int, total: int) -> None:
@@ -136,6 +149,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from pharmacy_app.indicators import NoInstitution, compute_indicators
+    from pharmacy_app.indicators.text import format_indicators
+    from pharmacy_app.store import open_store
+
+    conn = open_store(_db_path(args))
+    try:
+        result = compute_indicators(conn, args.as_of)
+    except NoInstitution as exc:
+        _err(str(exc))
+        return EXIT_FAILURE
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(format_indicators(result))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pharmacy_app.demo import DemoExists, build_demo
 
@@ -160,6 +191,7 @@ def open_window(path: Path) -> int:
 COMMANDS = {
     "init": cmd_init,
     "import": cmd_import,
+    "indicators": cmd_indicators,
     "demo": cmd_demo,
 }
 

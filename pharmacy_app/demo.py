@@ -46,6 +46,7 @@ from pharmacy_app.parsing import (
     format_datetime,
     yuan_to_fen,
 )
+from pharmacy_app.store import open_store
 
 DEFAULT_SEED = 20261123
 INSTITUTION_CODE = "H46010001"
@@ -1309,7 +1310,7 @@ def build_demo(
     """
     today = today or dt.date.today()
     _check_today(today)
-    conn = open_db(path)
+    conn = open_store(path)
     try:
         products, purchases = _count(conn, "products"), _count(conn, "purchase_lines")
         if (products or purchases) and not force:

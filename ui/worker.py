@@ -172,9 +172,11 @@ class _Runner(QObject):
 
     def connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            from db import open_db  # sqlite-utils is slow to import: not at startup
+            from pharmacy_app.store import (
+                open_store,  # sqlite-utils is slow to import: not at startup
+            )
 
-            self._conn = open_db(self.db_path)
+            self._conn = open_store(self.db_path)
             self._opened_at_seq = self._log_seq()
         return self._conn
 

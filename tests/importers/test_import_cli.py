@@ -91,6 +91,8 @@ def test_import_essential_list_with_options(db_path, tmp_path, capsys):
     from db import open_db
 
     conn = open_db(db_path)
-    row = conn.execute("SELECT name, edition, effective_from FROM essential_lists").fetchone()
+    row = conn.execute(
+        "SELECT name, edition, effective_from FROM essential_lists WHERE builtin = 0"
+    ).fetchone()
     assert tuple(row) == ("国家基本药物目录", "2026", "2026-09-01")
     conn.close()

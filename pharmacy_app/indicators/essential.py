@@ -1,0 +1,424 @@
+"""Essential-drug shares: ED-1, ED-2, ED-4 and ED-5 (RULES.md, seed 002).
+
+Counting (RULES.md "ED"): a 品规 is a distinct normalised (通用名, 剂型, 规格)
+among the ACTIVE DRUG products of the catalogue — two manufacturers of one
+品规 count once, consumables never count. A 品规 is essential when its
+products are flagged essential (any product of the 品规 so flagged).
+
+Shares are exact fractions computed here, once; the window, the command line
+and the PDF all read them from `EssentialFigures`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from pharmacy_app.essential_lists import list_in_force
+from pharmacy_app.essential_match import list_mappings, match_entries, spec_key
+from pharmacy_app.indicators.periods import Period, months_between, natural_year_to_date
+from pharmacy_app.institutions import Institution
+from pharmacy_app.policy import PolicyProfile
+
+CATALOGUE_BASIS_LEVELS = ("grassroots",)
+
+
+@dataclass(frozen=True)
+class CatalogueProduct:
+    """What the essential-drug figures need of a product."""
+
+    code: str
+    generic_name: str
+    dosage_form: str
+    specification: str
+    manufacturer: str
+    kind: str
+    active: bool
+    is_essential: bool
+    is_vbp: bool
+    originator: bool
+    negotiated: bool
+    consistency: bool
+    conversion: int
+
+
+@dataclass(frozen=True)
+class SpecRow:
+    """One 品规 of the active catalogue, with the products behind it."""
+
+    key: tuple[str, str, str]
+    generic_name: str
+    dosage_form: str
+    specification: str
+    essential: bool
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry of the list in force and the active products that equip it."""
+
+    entry_id: int
+    seq: str
+    generic_name: str
+    dosage_form: str
+    specification: str | None
+    category: str
+    matched_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MonthShare:
+    month: str
+    essential_fen: int
+    total_fen: int
+
+    @property
+    def share(self) -> Fraction | None:
+        return Fraction(self.essential_fen, self.total_fen) if self.total_fen else None
+
+
+@dataclass(frozen=True)
+class StructureRow:
+    """ED-5: one class of drugs in the period against the same span a year before."""
+
+    klass: str
+    label: str
+    amount_fen: int
+    qty_units: float
+    amount_fen_prev: int
+    qty_units_prev: float
+    price_change: float | None  # Paasche price index − 1 over products bought in both spans
+
+
+@dataclass(frozen=True)
+class Gap:
+    """How many 品规 to change to reach the target; zero when it is met."""
+
+    add_essential: int = 0
+    retire_non_essential: int = 0
+    equip_entries: int = 0
+
+
+def ratio(numerator: int, denominator: int) -> Fraction | None:
+    return Fraction(numerator, denominator) if denominator else None
+
+
+def as_float(value: Fraction | None) -> float | None:
+    return None if value is None else round(float(value), 6)
+
+
+@dataclass
+class EssentialFigures:
+    institution: Institution
+    as_of: dt.date
+    period: Period
+    profile: str
+    target: Fraction
+    target_basis: str
+    specs: list[SpecRow]
+    entries: list[EntryRow] | None
+    list_name: str | None
+    list_effective_from: str | None
+    essential_fen: int
+    total_fen: int
+    trend: list[MonthShare]
+    structure: list[StructureRow]
+    products: list[CatalogueProduct] = field(repr=False, default_factory=list)
+
+    @property
+    def catalogue_specs(self) -> int:
+        return len(self.specs)
+
+    @property
+    def essential_specs(self) -> int:
+        return sum(1 for s in self.specs if s.essential)
+
+    @property
+    def spec_share(self) -> Fraction | None:
+        """ED-1: essential 品规 / all 品规 of the active catalogue."""
+        return ratio(self.essential_specs, self.catalogue_specs)
+
+    @property
+    def list_entries(self) -> int:
+        return len(self.entries) if self.entries is not None else 0
+
+    @property
+    def list_entries_matched(self) -> int:
+        return sum(1 for e in self.entries or () if e.matched_codes)
+
+    @property
+    def list_share(self) -> Fraction | None:
+        """ED-2: list entries equipped by an active product / all entries."""
+        if self.entries is None:
+            return None
+        return ratio(self.list_entries_matched, self.list_entries)
+
+    @property
+    def basis_share(self) -> Fraction | None:
+        return self.spec_share if self.target_basis == "catalogue" else self.list_share
+
+    @property
+    def meets_target(self) -> bool:
+        share = self.basis_share
+        return share is not None and share >= self.target
+
+    @property
+    def amount_share(self) -> Fraction | None:
+        """ED-4: essential-drug purchase amount / all drug purchase amount."""
+        return ratio(self.essential_fen, self.total_fen)
+
+    def non_essential_specs(self) -> list[SpecRow]:
+        return [s for s in self.specs if not s.essential]
+
+    def unequipped_entries(self) -> list[EntryRow]:
+        return [e for e in self.entries or () if not e.matched_codes]
+
+    def gap(self) -> Gap:
+        """ED-1: add x essential or retire y non-essential 品规; ED-2: equip z entries."""
+        t = self.target
+        if self.target_basis == "catalogue":
+            total, essential = self.catalogue_specs, self.essential_specs
+            if total and Fraction(essential, total) >= t:
+                return Gap()
+            add = math.ceil((t * total - essential) / (1 - t)) if t < 1 else 0
+            retire = (total - math.floor(essential / t)) if t > 0 else 0
+            if essential == 0:
+                retire = 0  # retiring cannot help when nothing is essential
+            return Gap(add_essential=max(add, 0), retire_non_essential=max(retire, 0))
+        total, matched = self.list_entries, self.list_entries_matched
+        need = math.ceil(t * total) - matched
+        return Gap(equip_entries=max(need, 0))
+
+    def to_json(self) -> dict:
+        """The FORMATS.md `essential` object (more keys may follow, none renamed)."""
+        return {
+            "catalogue_specs": self.catalogue_specs,
+            "essential_specs": self.essential_specs,
+            "spec_share": as_float(self.spec_share),
+            "list_entries": self.list_entries,
+            "list_entries_matched": self.list_entries_matched,
+            "list_share": as_float(self.list_share),
+            "target": as_float(self.target),
+            "target_basis": self.target_basis,
+            "meets_target": self.meets_target,
+            "amount_share": as_float(self.amount_share),
+            "list": {"name": self.list_name, "effective_from": self.list_effective_from},
+            "period": {"start": self.period.start_text, "end": self.period.end.isoformat()},
+            "gap": vars(self.gap()),
+            "trend": [
+                {"month": m.month, "essential_amount": m.essential_fen / 100,
+                 "total_amount": m.total_fen / 100, "share": as_float(m.share)}
+                for m in self.trend
+            ],
+            "structure": [
+                {"class": s.klass, "label": s.label, "amount": s.amount_fen / 100,
+                 "qty": s.qty_units, "amount_prev": s.amount_fen_prev / 100,
+                 "qty_prev": s.qty_units_prev,
+                 "price_change": None if s.price_change is None else round(s.price_change, 6)}
+                for s in self.structure
+            ],
+        }
+
+
+def target_for(level: str, profile: PolicyProfile) -> tuple[Fraction, str]:
+    """ED-1 for grassroots (catalogue basis); ED-2 for the rest (list basis)."""
+    if level in CATALOGUE_BASIS_LEVELS:
+        key, basis = "ed_grassroots_target", "catalogue"
+    elif level == "specialty":
+        key, basis = "ed_specialty_target", "list"
+    else:
+        key, basis = "ed_secondary_target", "list"
+    return Fraction(str(profile[key])), basis
+
+
+def load_products(conn: sqlite3.Connection) -> list[CatalogueProduct]:
+    rows = conn.execute(
+        """SELECT code, generic_name, dosage_form, specification, manufacturer, kind, active,
+                  is_essential, is_vbp, originator, negotiated, consistency, conversion
+           FROM products"""
+    ).fetchall()
+    return [
+        CatalogueProduct(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]), bool(r[8]),
+                         bool(r[9]), bool(r[10]), bool(r[11]), r[12])
+        for r in rows
+    ]
+
+
+def counted(products: Iterable[CatalogueProduct]) -> list[CatalogueProduct]:
+    """The products that 品规 counting sees: active drugs only."""
+    return [p for p in products if p.active and p.kind == "drug"]
+
+
+def catalogue_specs(products: Iterable[CatalogueProduct]) -> list[SpecRow]:
+    """ED-1 counting: one row per distinct normalised (通用名, 剂型, 规格)."""
+    groups: dict[tuple[str, str, str], list[CatalogueProduct]] = {}
+    for p in counted(products):
+        groups.setdefault(spec_key(p.generic_name, p.dosage_form, p.specification), []).append(p)
+    rows = []
+    for key, members in groups.items():
+        first = members[0]
+        rows.append(SpecRow(key, first.generic_name, first.dosage_form, first.specification,
+                            any(m.is_essential for m in members),
+                            tuple(sorted(m.code for m in members))))
+    rows.sort(key=lambda s: (s.key, s.codes))
+    return rows
+
+
+def list_entries(
+    conn: sqlite3.Connection, as_of: dt.date, products: Sequence[CatalogueProduct]
+) -> tuple[list[EntryRow] | None, str | None, str | None]:
+    """ED-2: entries of the list in force on `as_of` with their matching active drugs."""
+    found = list_in_force(conn, as_of)
+    if found is None:
+        return None, None, None
+    lst, entries = found
+    matches = match_entries(entries, counted(products), list_mappings(conn))
+    rows = [
+        EntryRow(e["id"], e["seq"], e["generic_name"], e["dosage_form"], e["specification"],
+                 e["category"], tuple(sorted(matches.get(e["id"], ()))))
+        for e in entries
+    ]
+    return rows, lst["name"], lst["effective_from"]
+
+
+def _amounts_by_month_and_code(
+    conn: sqlite3.Connection, institution_code: str, period: Period
+) -> list[tuple[str, str, int, float]]:
+    return conn.execute(
+        """SELECT substr(ordered_at, 1, 7), code, sum(amount_fen), sum(qty)
+           FROM purchase_lines
+           WHERE institution_code = ? AND ordered_at >= ? AND ordered_at < ?
+           GROUP BY 1, 2""",
+        (institution_code, period.start_text, period.end_exclusive_text),
+    ).fetchall()
+
+
+STRUCTURE_CLASSES = (
+    ("essential", "基本药物", lambda p: p.is_essential),
+    ("non_essential", "非基本药物", lambda p: not p.is_essential),
+    ("generic", "仿制药", lambda p: not p.originator),
+    ("originator", "原研药", lambda p: p.originator),
+    ("negotiated", "国家谈判药品", lambda p: p.negotiated),
+    ("vbp", "集采中选药品", lambda p: p.is_vbp),
+)
+
+
+def use_structure(
+    now: list[tuple[str, str, int, float]],
+    before: list[tuple[str, str, int, float]],
+    by_code: dict[str, CatalogueProduct],
+) -> list[StructureRow]:
+    """ED-5: amount, quantity (smallest units) and price change per class."""
+
+    def per_code(rows: list[tuple[str, str, int, float]]) -> dict[str, tuple[int, float]]:
+        acc: dict[str, tuple[int, float]] = {}
+        for _month, code, fen, qty in rows:
+            p = by_code.get(code)
+            if p is None or p.kind != "drug":
+                continue
+            a, q = acc.get(code, (0, 0.0))
+            acc[code] = (a + fen, q + qty * p.conversion)
+        return acc
+
+    cur, prev = per_code(now), per_code(before)
+    result = []
+    for klass, label, member in STRUCTURE_CLASSES:
+        codes = [c for c in cur if member(by_code[c])]
+        prev_codes = [c for c in prev if member(by_code[c])]
+        both = [c for c in codes if c in prev and cur[c][1] > 0 and prev[c][1] > 0]
+        # Paasche: this year's quantities at this year's vs last year's unit prices.
+        now_value = sum(cur[c][0] for c in both)
+        then_value = sum(prev[c][0] / prev[c][1] * cur[c][1] for c in both)
+        change = (now_value / then_value - 1) if then_value else None
+        result.append(StructureRow(
+            klass, label, sum(cur[c][0] for c in codes), sum(cur[c][1] for c in codes),
+            sum(prev[c][0] for c in prev_codes), sum(prev[c][1] for c in prev_codes), change,
+        ))
+    return result
+
+
+def compute_essential(
+    conn: sqlite3.Connection,
+    institution: Institution,
+    as_of: dt.date,
+    profile: PolicyProfile,
+    *,
+    period: Period | None = None,
+    products: list[CatalogueProduct] | None = None,
+) -> EssentialFigures:
+    """Every essential-drug figure for `institution` as of the end of `as_of`.
+
+    `products` lets the what-if view pass a changed catalogue without
+    touching the database.
+    """
+    period = period or natural_year_to_date(as_of)
+    if products is None:
+        products = load_products(conn)
+    target, basis = target_for(institution.level, profile)
+    entries, list_name, list_from = list_entries(conn, as_of, products)
+    by_code = {p.code: p for p in products}
+
+    now = _amounts_by_month_and_code(conn, institution.code, period)
+    before = _amounts_by_month_and_code(conn, institution.code, period.shifted_years(-1))
+    monthly: dict[str, list[int]] = {m: [0, 0] for m in months_between(period)}
+    for month, code, fen, _qty in now:
+        p = by_code.get(code)
+        if p is None or p.kind != "drug":
+            continue  # ED-4 counts drug purchases only
+        cell = monthly.setdefault(month, [0, 0])
+        cell[1] += fen
+        if p.is_essential:
+            cell[0] += fen
+    trend = [MonthShare(m, e, t) for m, (e, t) in sorted(monthly.items())]
+    return EssentialFigures(
+        institution=institution,
+        as_of=as_of,
+        period=period,
+        profile=profile.label,
+        target=target,
+        target_basis=basis,
+        specs=catalogue_specs(products),
+        entries=entries,
+        list_name=list_name,
+        list_effective_from=list_from,
+        essential_fen=sum(m.essential_fen for m in trend),
+        total_fen=sum(m.total_fen for m in trend),
+        trend=trend,
+        structure=use_structure(now, before, by_code),
+        products=products,
+    )
+
+
+def what_if(
+    conn: sqlite3.Connection,
+    figures: EssentialFigures,
+    profile: PolicyProfile,
+    *,
+    retire: Iterable[str] = (),
+    activate: Iterable[str] = (),
+) -> EssentialFigures:
+    """The figures as they would be after retiring / (re)activating products.
+
+    Nothing is written: the catalogue is changed in memory only.
+    """
+    retire_set, activate_set = set(retire), set(activate)
+    changed = []
+    for p in figures.products:
+        if p.code in retire_set:
+            p = _with_active(p, False)
+        elif p.code in activate_set:
+            p = _with_active(p, True)
+        changed.append(p)
+    return compute_essential(conn, figures.institution, figures.as_of, profile,
+                             period=figures.period, products=changed)
+
+
+def _with_active(p: CatalogueProduct, active: bool) -> CatalogueProduct:
+    from dataclasses import replace
+
+    return replace(p, active=active)
