@@ -37,7 +37,9 @@ from pharmacy_app.essential_match import (  # noqa: E402
     spec_key,
 )
 
-DEFAULT_SOURCE = Path("/work/shared/data/reference/nhc_essential_medicines_2026_rhn.csv")
+DEFAULT_SOURCE = (
+    Path(__file__).resolve().parents[2] / "shared/data/reference/nhc_essential_medicines_2026_rhn.csv"
+)
 DEFAULT_OUT = ROOT / "resources" / "reference" / "essential_list_2026.csv"
 OUT_COLUMNS = ("序号", "通用名", "剂型", "规格", "类别", "药品编码", "原始剂型与规格", "备注")
 CATEGORY = {"西药": "化学药品和生物制品", "中成药": "中成药"}

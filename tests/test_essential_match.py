@@ -37,7 +37,7 @@ from pharmacy_app.essential_match import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = Path("/work/shared/data/reference/nhc_essential_medicines_2026_rhn.csv")
+SOURCE = Path(__file__).resolve().parents[2] / "shared/data/reference/nhc_essential_medicines_2026_rhn.csv"
 BUNDLED = ROOT / "resources" / "reference" / "essential_list_2026.csv"
 
 
