@@ -12,7 +12,6 @@ import csv
 import importlib.util
 import random
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -545,8 +544,11 @@ def test_ed2_class_level_entry_matches_only_through_a_mapping():
     assert mapped == {1: ["a"], 2: ["b"]}
 
 
-def test_ed2_matching_100k_products_against_the_bundled_list_is_fast():
-    """100,000 products × the 2,180 bundled entries: well under 0.2 s."""
+def test_ed2_matching_100k_products_against_the_bundled_list():
+    """100,000 varied products × the 2,180 bundled entries give stable matches.
+
+    Speed is measured in bench/indicators_bench.py, not asserted here.
+    """
     with BUNDLED.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     entries = [E(i, r["通用名"], r["剂型"], r["规格"] or None) for i, r in enumerate(rows)]
@@ -569,10 +571,7 @@ def test_ed2_matching_100k_products_against_the_bundled_list_is_fast():
         em.entry_names,
     ):
         fn.cache_clear()
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        matches = match_entries(entries, products, {"盐酸二甲双胍": "二甲双胍"})
-        timings.append(time.perf_counter() - start)
+    matches = match_entries(entries, products, {"盐酸二甲双胍": "二甲双胍"})
     assert matches  # the data does hit the list
-    assert min(timings) < 0.2, timings
+    # Warm caches give the same answer as cold ones.
+    assert match_entries(entries, products, {"盐酸二甲双胍": "二甲双胍"}) == matches
