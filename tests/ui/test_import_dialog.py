@@ -195,3 +195,24 @@ def test_import_refreshes_the_catalogue_page(qtbot, worker, importers, good_csv,
     assert window.catalogue.model.rowCount() == 3
     assert window.counts_label.text() == "3 of 3 products"
     dialog.reject()
+
+
+def test_field_set_to_none_is_passed_as_none(dialog, good_csv, wait_idle, importers, monkeypatch):
+    """"(not in the file)" unmaps the field: the importer gets None, not an
+    omitted key (an omitted field would be auto-detected again)."""
+    seen: dict = {}
+    real_run = importers.run_import
+
+    def spy(conn, kind, path, *, mapping=None, **kwargs):
+        seen.update(mapping or {})
+        return real_run(conn, kind, path, mapping=mapping, **kwargs)
+
+    monkeypatch.setattr(importers, "run_import", spy)
+    choose(dialog, good_csv, wait_idle)
+    combo = dialog.mapping_combos["price"]
+    combo.setCurrentIndex(combo.findData(""))
+    dialog.start_import()
+    wait_idle(dialog.worker)
+    assert "price" in seen and seen["price"] is None
+    assert seen["code"] == "药品编码"
+    assert dialog.result.committed

@@ -387,6 +387,11 @@ class ImportDialog(QDialog):
         """field → file header, as the combo boxes now say."""
         return {f: str(c.currentData()) for f, c in self.mapping_combos.items() if c.currentData()}
 
+    def mapping_override(self) -> dict[str, str | None]:
+        """What the importer gets: every field the user left at "(not in the
+        file)" is passed as None, because an omitted field is auto-detected."""
+        return {f: (str(c.currentData()) or None) for f, c in self.mapping_combos.items()}
+
     def missing_required(self) -> list[str]:
         if self.preview is None:
             return []
@@ -442,7 +447,7 @@ class ImportDialog(QDialog):
     def start_import(self) -> None:
         if self.preview is None or self.missing_required() or self.path is None:
             return
-        path, kind, mapping = self.path, self.kind, self.current_mapping()
+        path, kind, mapping = self.path, self.kind, self.mapping_override()
         self.result = None
         self.progress_bar.setRange(0, 0)
         self.progress_label.setText(self.tr("Importing {0}…").format(path.name))
@@ -454,7 +459,12 @@ class ImportDialog(QDialog):
             from pharmacy_app.importers import run_import
 
             return run_import(
-                ctx.conn, kind, path, mapping=mapping, progress=ctx.progress, cancel=ctx.cancelled
+                ctx.conn,
+                kind,
+                path,
+                mapping=mapping,  # type: ignore[arg-type] - None unmaps (spec.apply_overrides)
+                progress=ctx.progress,
+                cancel=ctx.cancelled,
             )
 
         self._op = (
