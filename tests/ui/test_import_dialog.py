@@ -198,7 +198,7 @@ def test_import_refreshes_the_catalogue_page(qtbot, worker, importers, good_csv,
 
 
 def test_field_set_to_none_is_passed_as_none(dialog, good_csv, wait_idle, importers, monkeypatch):
-    """"(not in the file)" unmaps the field: the importer gets None, not an
+    """Choosing "(not in the file)" unmaps the field: the importer gets None, not an
     omitted key (an omitted field would be auto-detected again)."""
     seen: dict = {}
     real_run = importers.run_import
