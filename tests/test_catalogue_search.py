@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from decimal import Decimal
 
 import pytest
@@ -279,25 +278,19 @@ def big() -> CatalogueIndex:
     return make_index(rows)
 
 
-def _slowest(index: CatalogueIndex, steps: list[tuple[str, Filters, str | None]]) -> float:
-    worst = 0.0
-    for query, filters, sort in steps:
-        start = time.perf_counter()
-        index.search(query, filters, sort=sort)
-        worst = max(worst, time.perf_counter() - start)
-    return worst
+def test_typing_on_100k_products_narrows_consistently(big):
+    """Each extra letter narrows the previous answer (the search reuses it).
 
-
-def test_keystrokes_on_100k_products_answer_within_50ms(big):
-    # Sort orders are computed once per column (~0.2 s) and cached; warm the
-    # ones used so the timing below is of keystrokes.
-    big.search("", sort="generic_name")
-    big.search("", sort="price")
-    typed = ["a", "am", "amx", "amxl", "amxljn", "amxl", "am", "", "阿", "阿莫", "华北", "齐鲁 片"]
-    steps = [(q, Filters(), None) for q in typed]
-    steps += [(q, Filters(active=None, is_essential=True), "generic_name") for q in typed]
-    steps += [(q, Filters(kind="drug", is_vbp=True), "price") for q in ("x", "xa0", "xa00001")]
-    steps += [("zzz", Filters(), None), ("", Filters(active=None), "price")]
-    # Best of three runs: the machine is shared, a single run can be preempted.
-    worst = min(_slowest(big, steps) for _ in range(3))
-    assert worst < 0.050, f"slowest keystroke took {worst * 1000:.1f} ms"
+    Keystroke speed (< 50 ms on 100k rows) is measured in bench/search_bench.py.
+    """
+    typed = ["a", "am", "amx", "amxl", "amxljn"]
+    previous: set[int] | None = None
+    for query in typed:
+        found = set(big.search(query, Filters(active=None)))
+        if previous is not None:
+            assert found <= previous, query
+        previous = found
+    assert previous, "amxljn should find 阿莫西林胶囊"
+    # Backspacing gives the same answer as typing afresh.
+    assert set(big.search("am", Filters(active=None))) >= previous
+    assert big.search("zzz", Filters()) == []
