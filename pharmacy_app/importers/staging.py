@@ -133,9 +133,10 @@ class Staging:
     def write(self, batch_id: int, on_step: Callable[[float], None] | None = None) -> Counts:
         """Upsert every staged row; unchanged rows keep their version and log nothing."""
         sql = self._upsert_sql()
-        count_sql = f"SELECT count(*) FROM {self.target}"
         started = time.perf_counter()
-        before = self.conn.execute(count_sql).fetchone()[0]
+        # New rows get ids above the current maximum (INTEGER PRIMARY KEY), so
+        # "inserted by this import" is a rowid range: no count(*) scans.
+        top = self.conn.execute(f"SELECT coalesce(max(id), 0) FROM {self.target}").fetchone()[0]
         prefix, base = uuid7_prefix()
         changed = 0
         for lo in range(0, self.staged, CHUNK_ROWS):
@@ -153,16 +154,50 @@ class Staging:
             changed += cur.rowcount
             if on_step is not None:
                 on_step(min((lo + CHUNK_ROWS) / max(self.staged, 1), 1.0))
-        after = self.conn.execute(count_sql).fetchone()[0]
-        inserted = after - before
+        inserted = self.conn.execute(
+            f"SELECT count(*) FROM {self.target} WHERE id > ?", (top,)
+        ).fetchone()[0]
+        upserted = time.perf_counter()
+        self.log_changes(batch_id, top, updated=changed - inserted)
         log.debug(
-            "upsert of %d staged rows into %s: %.2f s",
+            "upsert of %d staged rows into %s: %.2f s, change log %.2f s",
             self.staged,
             self.target,
-            time.perf_counter() - started,
+            upserted - started,
+            time.perf_counter() - upserted,
         )
         return Counts(
             inserted=inserted, updated=changed - inserted, unchanged=self.staged - changed
+        )
+
+    def log_changes(self, batch_id: int, top: int, *, updated: int) -> None:
+        """SYNC-1 for this batch: one change_log row per inserted or updated row.
+
+        Migration 0003's triggers skip rows a bulk import writes (they carry
+        the new batch_id), so the log is written here, set-based, in the
+        import's own transaction: a rolled-back import leaves no log rows.
+        Inserted rows are the rowid range above `top`; updated rows (only
+        when there are any) are found by probing the table's unique key with
+        each staged row, which costs in proportion to the file, not the table.
+        Unchanged rows keep their batch_id and are not logged.
+        """
+        head = (
+            "INSERT INTO change_log (at, table_name, row_uuid, version, op) "
+            f"SELECT {NOW}, '{self.target}', t.uuid, t.version, "
+        )
+        self.conn.execute(
+            head + f"'insert' FROM {self.target} AS t WHERE t.id > ? AND t.batch_id = ? "
+            "ORDER BY t.id",
+            (top, batch_id),
+        )
+        if updated <= 0:
+            return
+        on = " AND ".join(f"t.{k} = s.{k}" for k in self.key)
+        # CROSS JOIN keeps the staging table outermost: one index probe per staged row.
+        self.conn.execute(
+            head + f"'update' FROM {STAGE} AS s CROSS JOIN {self.target} AS t ON {on} "
+            "WHERE t.batch_id = ? AND t.id <= ? ORDER BY s.rowid",
+            (batch_id, top),
         )
 
     def drop(self) -> None:

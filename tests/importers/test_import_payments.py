@@ -61,3 +61,15 @@ def test_bad_payments_are_reported(conn, tmp_path):
         (7, "订单号", "同一笔付款在文件中重复（与第 3 行相同）"),
     ]
     assert conn.execute("SELECT count(*) FROM payments").fetchone()[0] == 0
+
+
+def test_sync1_payments_bulk_import_logs_each_new_payment_once(conn, tmp_path):
+    """SYNC-1: one 'insert' log row per new payment, none for a re-imported one."""
+    path = write_csv(tmp_path / "pay.csv", HEADER, ROWS)
+    run_import(conn, "payments", path)
+    run_import(conn, "payments", path)
+    logged = conn.execute(
+        "SELECT row_uuid, version, op FROM change_log WHERE table_name = 'payments' ORDER BY seq"
+    ).fetchall()
+    uuids = [r[0] for r in conn.execute("SELECT uuid FROM payments ORDER BY id")]
+    assert [tuple(r) for r in logged] == [(u, 1, "insert") for u in uuids]

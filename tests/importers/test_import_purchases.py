@@ -526,3 +526,98 @@ def test_inside_a_callers_transaction_a_rejected_import_leaves_nothing(ready, tm
     assert ready.in_transaction
     ready.execute("COMMIT")
     assert ready.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] == 1
+
+
+def _log(conn):
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT row_uuid, version, op FROM change_log "
+            "WHERE table_name = 'purchase_lines' ORDER BY seq"
+        )
+    ]
+
+
+def _by_key(conn):
+    return {
+        f"{r[0]}/{r[1]}": (r[2], r[3])
+        for r in conn.execute("SELECT order_id, line_no, uuid, version FROM purchase_lines")
+    }
+
+
+def test_sync1_bulk_import_logs_each_inserted_and_updated_line_once_unchanged_never(
+    ready, tmp_path
+):
+    """SYNC-1 with migration 0003: the importer, not the trigger, logs its batch, set-based."""
+    path = write_csv(tmp_path / "purchases.csv", PURCHASE_HEADER, PURCHASES)
+    run_import(ready, "purchases", path)
+    first = _by_key(ready)
+    assert sorted(_log(ready)) == sorted((u, 1, "insert") for u, _v in first.values())
+
+    rows = [list(r) for r in PURCHASES]
+    rows[0][9] = "2026-03-04 09:00:00"  # changed
+    rows.append(
+        ["PO2026030009", "1", INSTITUTION, D2, "2", "3.2", "6.4", "2026-03-07 10:00:00"]
+        + ["", "", "", "线上"]
+    )  # new; rows[1] and rows[2] unchanged
+    result = run_import(ready, "purchases", write_csv(tmp_path / "b.csv", PURCHASE_HEADER, rows))
+    assert (result.inserted, result.updated, result.unchanged) == (1, 1, 2)
+    now = _by_key(ready)
+    changed_key = f"{rows[0][0]}/{rows[0][1]}"
+    new_key = "PO2026030009/1"
+    assert now[changed_key] == (first[changed_key][0], 2)
+    assert _log(ready)[len(first) :] == sorted(
+        [(now[new_key][0], 1, "insert"), (now[changed_key][0], 2, "update")],
+        key=lambda e: e[2] != "insert",
+    )
+    assert len(_log(ready)) == len(first) + 2
+
+
+def test_sync1_rolled_back_bulk_import_leaves_no_change_log_rows(ready, tmp_path, monkeypatch):
+    """SYNC-1: the batch's log rows are written in the import's transaction and undone with it."""
+    from pharmacy_app.importers import staging
+
+    path = write_csv(tmp_path / "purchases.csv", PURCHASE_HEADER, PURCHASES)
+    original = staging.Staging.log_changes
+
+    def log_then_fail(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        assert ready.execute("SELECT count(*) FROM change_log").fetchone()[0] > 0
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(staging.Staging, "log_changes", log_then_fail)
+    with pytest.raises(RuntimeError):
+        run_import(ready, "purchases", path)
+    assert ready.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] == 0
+    assert (
+        ready.execute(
+            "SELECT count(*) FROM change_log WHERE table_name = 'purchase_lines'"
+        ).fetchone()[0]
+        == 0
+    )
+
+
+def test_sync1_non_bulk_changes_to_purchase_lines_are_still_logged_by_the_triggers(ready, tmp_path):
+    """SYNC-1: only a bulk import's own writes skip the triggers."""
+    run_import(ready, "purchases", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, PURCHASES))
+    uuid, version = ready.execute(
+        "SELECT uuid, version FROM purchase_lines ORDER BY id LIMIT 1"
+    ).fetchone()
+    before = len(_log(ready))
+    ready.execute(
+        "UPDATE purchase_lines SET qty = qty + 1, version = version + 1 WHERE uuid = ?", (uuid,)
+    )
+    ready.execute("UPDATE purchase_lines SET batch_id = NULL WHERE uuid = ?", (uuid,))
+    ready.execute("DELETE FROM purchase_lines WHERE uuid = ?", (uuid,))
+    ready.execute(
+        "INSERT INTO purchase_lines (order_id, line_no, institution_code, code, qty, "
+        "amount_fen, ordered_at) VALUES ('M1', '1', ?, ?, 1, 100, '2026-03-01 08:00:00')",
+        (INSTITUTION, D1),
+    )
+    manual = ready.execute("SELECT uuid FROM purchase_lines WHERE order_id = 'M1'").fetchone()[0]
+    assert _log(ready)[before:] == [
+        (uuid, version + 1, "update"),
+        (uuid, version + 1, "update"),
+        (uuid, version + 1, "delete"),
+        (manual, 1, "insert"),
+    ]
