@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from pharmacy_app import __version__
 from ui import settings
 from ui.catalogue.page import CataloguePage
+from ui.essential.page import EssentialPage
 from ui.home.page import HomePage
 from ui.worker import DbWorker
 
@@ -89,7 +90,9 @@ class MainWindow(QMainWindow):
 
         self.home = HomePage(worker)
         self.catalogue = CataloguePage(worker)
+        self.essential = EssentialPage(worker)
         self.add_page("home", self.tr("Home"), self.home)
+        self.add_page("essential", self.tr("Essential drugs"), self.essential)
         self.add_page("catalogue", self.tr("Catalogue"), self.catalogue)
         self.home.open_catalogue.connect(lambda: self.show_page("catalogue"))
         self.home.import_requested.connect(self.open_import)
