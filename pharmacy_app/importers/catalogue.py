@@ -73,9 +73,13 @@ class CatalogueImporter(Importer):
 
     def _product(self, chunk: Chunk, i: int, v: dict[str, str]) -> Product | None:
         ctx = self.ctx
-        errors_before = ctx.result.error_count
+        # Columns already reported for this row: the cell checks below and
+        # validate_product both run, so a row lists every reason (FORMATS),
+        # each column once.
+        failed: set[str] = set()
 
         def fail(field: str, message: str) -> None:
+            failed.add(field)
             ctx.error(chunk, i, field, message)
 
         code = normalise_code(v.get("code", ""))
@@ -112,14 +116,13 @@ class CatalogueImporter(Importer):
             else:
                 if price < 0:
                     fail("price", MSG_NEGATIVE)
+                    price = None
         status = to_halfwidth(v.get("status", "")).strip().lower()
         active = True
         if status in INACTIVE:
             active = False
         elif status and status not in ACTIVE:
             fail("status", MSG_STATUS)
-        if ctx.result.error_count != errors_before:
-            return None
         product = normalise_product(
             Product(
                 code=code,
@@ -137,13 +140,14 @@ class CatalogueImporter(Importer):
                 **flags,
             )
         )
-        problems = validate_product(product)
-        for problem in problems:
+        for problem in validate_product(product):
             field = problem.field
             if field not in ctx.mapping:
                 field = FALLBACK_COLUMN.get(field, field)
-            fail(field if field in ctx.mapping else "code", problem.message)
-        return None if problems else product
+            field = field if field in ctx.mapping else "code"
+            if problem.field not in failed and field not in failed:
+                fail(field, problem.message)
+        return None if failed else product
 
     def write(self, batch_id: int) -> Counts:
         saved = save_products(self.conn, self.products)

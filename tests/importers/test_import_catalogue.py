@@ -164,3 +164,17 @@ def test_conversion_is_derived_from_package_when_the_file_has_no_conversion_colu
             "catalogue",
             write_csv(tmp_path / "d.csv", [CATALOGUE_HEADER[i] for i in keep], []),
         )
+
+
+def test_a_row_with_cell_errors_also_lists_every_product_rule_it_breaks(conn, tmp_path):
+    """FORMATS: every reason per row and column, not only the first kind of check that failed."""
+    rows = [list(r) for r in CATALOGUE]
+    rows[0][1] = ""  # 通用名 empty
+    rows[0][4], rows[0][5] = "盒", ""  # package of just 盒: no conversion to be had
+    rows[0][13] = "-2"  # negative price
+    result = run_import(conn, "catalogue", write_csv(tmp_path / "c.csv", CATALOGUE_HEADER, rows))
+    assert not result.committed
+    got = sorted((e.column, e.message) for e in result.errors if e.row == 2)
+    assert [c for c, _m in got] == ["单价", "转换比", "通用名"], got
+    assert "不能为空" in dict(got)["通用名"]
+    assert "推算转换比" in dict(got)["转换比"]
