@@ -181,14 +181,16 @@ class Staging:
         each staged row, which costs in proportion to the file, not the table.
         Unchanged rows keep their batch_id and are not logged.
         """
+        # The time once, as a value: strftime(… 'localtime') per row cost ~0.5 s a million.
+        at = self.conn.execute(f"SELECT {NOW}").fetchone()[0]
         head = (
             "INSERT INTO change_log (at, table_name, row_uuid, version, op) "
-            f"SELECT {NOW}, '{self.target}', t.uuid, t.version, "
+            f"SELECT ?, '{self.target}', t.uuid, t.version, "
         )
         self.conn.execute(
             head + f"'insert' FROM {self.target} AS t WHERE t.id > ? AND t.batch_id = ? "
             "ORDER BY t.id",
-            (top, batch_id),
+            (at, top, batch_id),
         )
         if updated <= 0:
             return
@@ -197,7 +199,7 @@ class Staging:
         self.conn.execute(
             head + f"'update' FROM {STAGE} AS s CROSS JOIN {self.target} AS t ON {on} "
             "WHERE t.batch_id = ? AND t.id <= ? ORDER BY s.rowid",
-            (batch_id, top),
+            (at, batch_id, top),
         )
 
     def drop(self) -> None:
