@@ -26,6 +26,7 @@ from ui import settings
 from ui.catalogue.page import CataloguePage
 from ui.essential.page import EssentialPage
 from ui.home.page import HomePage
+from ui.policy.page import PolicyPage
 from ui.worker import DbWorker
 
 STYLE = """
@@ -94,6 +95,8 @@ class MainWindow(QMainWindow):
         self.add_page("home", self.tr("Home"), self.home)
         self.add_page("essential", self.tr("Essential drugs"), self.essential)
         self.add_page("catalogue", self.tr("Catalogue"), self.catalogue)
+        self.policy = PolicyPage(worker)
+        self.add_page("policy", self.tr("Policy parameters"), self.policy)
         self.home.open_catalogue.connect(lambda: self.show_page("catalogue"))
         self.home.import_requested.connect(self.open_import)
 

@@ -31,7 +31,7 @@ def nav_titles(window: MainWindow) -> list[str]:
 
 
 def test_only_working_pages_are_listed(window):
-    assert nav_titles(window) == ["Home", "Essential drugs", "Catalogue"]
+    assert nav_titles(window) == ["Home", "Essential drugs", "Catalogue", "Policy parameters"]
     assert window.current_page() == "catalogue"
     window.navigation.setCurrentRow(0)
     assert window.current_page() == "home"
@@ -154,7 +154,7 @@ def test_chinese_interface(qtbot, qapp, worker, catalogue_db, wait_idle):
         win.load()
         wait_idle(worker)
         assert win.windowTitle() == "药事台"
-        assert nav_titles(win) == ["首页", "基本药物", "采购目录"]
+        assert nav_titles(win) == ["首页", "基本药物", "采购目录", "政策参数"]
         model = win.catalogue.model
         headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(len(COLUMNS))]
         assert headers[:3] == ["药品编码", "通用名", "剂型"]
