@@ -14,6 +14,7 @@ Startup order, for a first window in under half a second:
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,8 @@ from ui.main_window import MainWindow
 from ui.worker import DbWorker, OpContext
 
 EXIT_FAILURE = 1
+# Set to 1 by bench/startup_bench.py: report when the window is shown, then quit.
+EXIT_AFTER_SHOW = "PHARMACY_DESK_EXIT_AFTER_SHOW"
 
 
 @dataclass
@@ -126,8 +129,28 @@ def run_app(db_path: str | Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     errors.install_excepthook()
+    if os.environ.get(EXIT_AFTER_SHOW) == "1":
+        return report_shown(start(db_path, app, prepare=False))
     session = start(db_path, app)
     try:
         return int(app.exec())
     finally:
         session.close()
+
+
+def report_shown(session: Session) -> int:
+    """The startup benchmark's probe: once the window is on screen, print one
+    JSON line — `time.monotonic()` then (one clock for every process, so the
+    parent can subtract its spawn time) and the top-level modules imported —
+    and quit without opening the database."""
+    import json
+    import time
+
+    handle = session.window.windowHandle()
+    while not handle.isExposed():
+        session.app.processEvents()
+    shown = time.monotonic()
+    modules = sorted({name.partition(".")[0] for name in sys.modules})
+    print(json.dumps({"shown_monotonic": shown, "modules": modules}), flush=True)
+    session.close()
+    return 0
