@@ -99,7 +99,7 @@ class TrendChart(QWidget):
         text_colour = self.palette().text().color()
         axis_w = metrics.horizontalAdvance("100%") + 8
         top = metrics.height() + 4
-        bottom = self.height() - metrics.height() - 6
+        bottom = self.height() - 2 * metrics.height() - 8
         plot = QRectF(axis_w, top, self.width() - axis_w - 4, max(10, bottom - top))
         # Grid and axis labels at 0, 25, 50, 75, 100 %.
         for step in range(5):
@@ -140,14 +140,17 @@ class TrendChart(QWidget):
                             value,
                         )
                 year, number = month[:4], month[5:7].lstrip("0")
-                label = tr("{0}/{1}").format(year, number)
-                if not (i == 0 or month.endswith("-01")):
-                    label = tr("M{0}").format(number)
                 painter.setPen(text_colour)
+                label = tr("M{0}").format(number)
                 width = metrics.horizontalAdvance(label)
-                painter.drawText(
-                    QPointF(centre - width / 2, self.height() - 4 - metrics.descent()), label
-                )
+                baseline = plot.bottom() + 4 + metrics.ascent()
+                painter.drawText(QPointF(centre - width / 2, baseline), label)
+                if i == 0 or month.endswith("-01"):
+                    label = tr("{0}").format(year)
+                    width = metrics.horizontalAdvance(label)
+                    painter.drawText(
+                        QPointF(centre - width / 2, baseline + metrics.height()), label
+                    )
         if self.target is not None:
             y = plot.bottom() - max(0.0, min(1.0, self.target)) * plot.height()
             pen = QPen(TARGET, 1.5, Qt.PenStyle.DashLine)

@@ -301,6 +301,7 @@ class EssentialPage(QWidget):
         self.amount_card.clicked.connect(self.show_trend_rows)
         for i, card in enumerate((self.spec_card, self.list_card, self.amount_card)):
             cards.addWidget(card, 0, i)
+            cards.setColumnStretch(i, 1)
         left.addLayout(cards)
 
         target_panel = QFrame()
@@ -329,11 +330,8 @@ class EssentialPage(QWidget):
         self.simulation_label.setObjectName("simulationLabel")
         self.simulation_label.setWordWrap(True)
         sim_row.addWidget(self.simulation_label, 1)
-        self.reset_button = QPushButton(self.tr("Reset simulation"))
-        self.reset_button.clicked.connect(self.reset_simulation)
-        sim_row.addStretch(0)
-        sim_row.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignRight)
         tp.addLayout(sim_row)
+        hint_row = QHBoxLayout()
         self.simulation_hint = QLabel(
             self.tr(
                 "What-if: tick non-essential 品规 to retire or inactive essential products "
@@ -342,7 +340,12 @@ class EssentialPage(QWidget):
         )
         self.simulation_hint.setWordWrap(True)
         self.simulation_hint.setObjectName("figureCaption")
-        tp.addWidget(self.simulation_hint)
+        hint_row.addWidget(self.simulation_hint, 1)
+        self.reset_button = QPushButton(self.tr("Reset simulation"))
+        self.reset_button.clicked.connect(self.reset_simulation)
+        hint_row.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignBottom)
+        tp.addLayout(hint_row)
+        tp.addStretch(1)
         left.addWidget(target_panel)
         upper.addLayout(left, 3)
 
@@ -492,10 +495,9 @@ class EssentialPage(QWidget):
             self.message.hide()
             self.list_card.set_figure(
                 percent(share_float(f.list_share)),
-                self.tr("{0} of {1} entries · {2}").format(
-                    f.list_entries_matched, f.list_entries, f.list_name or ""
-                ),
+                self.tr("{0} of {1} entries").format(f.list_entries_matched, f.list_entries),
             )
+            self.list_card.detail.setToolTip(f.list_name or "")
         self.amount_card.set_figure(
             percent(share_float(f.amount_share)),
             self.tr("{0} to {1}").format(f.period.start_text, f.period.end.isoformat()),
@@ -504,6 +506,7 @@ class EssentialPage(QWidget):
         for card in (self.spec_card, self.list_card):
             card.caption.setStyleSheet("font-weight: bold;" if card is basis_card else "")
         self.basis_label.setText(self.basis_text(f))
+        self.list_card.caption.setToolTip(f.list_name or "")
         self.gauge.set_values(
             share_float(f.basis_share),
             float(f.target),
