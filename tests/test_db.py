@@ -38,9 +38,7 @@ def test_sync1_every_synced_table_has_uuid_version_and_logs_changes(conn, table)
     """SYNC-1: stable UUIDs, versions, and a change-log row for every change."""
     cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
     assert {"uuid", "version"} <= cols
-    triggers = {
-        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
-    }
+    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
     for op in ("insert", "update", "delete"):
         assert f"{table}_log_{op}" in triggers
 
@@ -48,15 +46,23 @@ def test_sync1_every_synced_table_has_uuid_version_and_logs_changes(conn, table)
 def test_sync1_change_log_records_insert_update_delete_in_same_transaction(conn):
     conn.execute("INSERT INTO institutions (code, name, level) VALUES ('H1', 'A', 'grassroots')")
     uuid = conn.execute("SELECT uuid FROM institutions").fetchone()[0]
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", uuid)
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", uuid
+    )
     conn.execute("UPDATE institutions SET name='B', version=version+1 WHERE code='H1'")
     with pytest.raises(sqlite3.IntegrityError), transaction(conn):
         conn.execute("UPDATE institutions SET name='C', version=version+1 WHERE code='H1'")
-        conn.execute("INSERT INTO institutions (code, name, level) VALUES ('H1', 'dup', 'grassroots')")
+        conn.execute(
+            "INSERT INTO institutions (code, name, level) VALUES ('H1', 'dup', 'grassroots')"
+        )
     conn.execute("DELETE FROM institutions WHERE code='H1'")
     log = conn.execute("SELECT row_uuid, version, op FROM change_log ORDER BY seq").fetchall()
     # The rolled-back update left no trace.
-    assert [tuple(r) for r in log] == [(uuid, 1, "insert"), (uuid, 2, "update"), (uuid, 2, "delete")]
+    assert [tuple(r) for r in log] == [
+        (uuid, 1, "insert"),
+        (uuid, 2, "update"),
+        (uuid, 2, "delete"),
+    ]
 
 
 def test_transaction_rolls_back_everything_on_error(conn):
@@ -64,3 +70,40 @@ def test_transaction_rolls_back_everything_on_error(conn):
         conn.execute("INSERT INTO app_settings VALUES ('a', '1')")
         raise RuntimeError("boom")
     assert conn.execute("SELECT count(*) FROM app_settings").fetchone()[0] == 0
+
+
+def test_sync1_migration_0003_upgrades_a_0002_database_and_logs_non_bulk_changes(db_path):
+    """SYNC-1 after 0003: rows written without a batch_id are still logged by the triggers."""
+    import sqlite3 as sq
+
+    from sqlite_utils import Database
+
+    from db.migrations import migrations
+
+    raw = sq.connect(str(db_path), isolation_level=None)
+    migrations.apply(Database(raw), stop_before="0003_bulk_change_log")
+    raw.execute(
+        "INSERT INTO payments (order_id, amount_fen, paid_on) VALUES ('PO1', 100, '2026-03-01')"
+    )
+    raw.close()
+    conn = open_db(db_path)
+    assert schema_version(conn) == SCHEMA_VERSION
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "purchase_lines_code_time" in indexes and "purchase_lines_time" not in indexes
+    conn.execute("UPDATE payments SET amount_fen = 200, version = version + 1")
+    conn.execute(
+        "INSERT INTO payments (order_id, amount_fen, paid_on) VALUES ('PO2', 5, '2026-03-02')"
+    )
+    conn.execute(
+        "INSERT INTO payments (order_id, amount_fen, paid_on, batch_id) "
+        "VALUES ('PO3', 5, '2026-03-02', 7)"
+    )  # a bulk import logs these itself
+    conn.execute("DELETE FROM payments WHERE order_id = 'PO3'")
+    ops = [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT op, version FROM change_log WHERE table_name = 'payments' ORDER BY seq"
+        )
+    ]
+    assert ops == [("insert", 1), ("update", 2), ("insert", 1), ("delete", 1)]
+    conn.close()

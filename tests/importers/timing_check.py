@@ -159,7 +159,10 @@ def main() -> None:
             no_triggers = [
                 f"DROP TRIGGER purchase_lines_log_{op}" for op in ("insert", "update", "delete")
             ]
-            no_indexes = ["DROP INDEX purchase_lines_code_time", "DROP INDEX purchase_lines_time"]
+            no_indexes = [
+                "DROP INDEX purchase_lines_code_time",
+                "DROP INDEX IF EXISTS purchase_lines_time",  # gone since migration 0003
+            ]
             for name, label, prepare in (
                 ("notrig", "CSV, scratch db: no change_log trigger", no_triggers),
                 ("noidx", "CSV, scratch db: no secondary index", no_indexes),
