@@ -8,7 +8,10 @@ demo data is built, in Chinese), then saves:
 - catalogue.png — the catalogue page with the demo catalogue;
 - import.png — the import dialog previewing a small GB18030 catalogue CSV
   with a title row above headers that use aliases;
-- import_rejected.png — the same dialog after importing a file with bad rows.
+- import_rejected.png — the same dialog after importing a file with bad rows;
+- essential.png — the essential-drug dashboard (ED-1/2/4/5) as of the demo
+  date, with two non-essential 品规 ticked in the what-if simulation;
+- policy.png — the 政策参数 page with one salt-name mapping confirmed.
 """
 
 from __future__ import annotations
@@ -92,6 +95,29 @@ def main() -> int:
         wait_idle()
         dialog.grab().save(str(HERE / "import_rejected.png"))
         dialog.reject()
+        wait_idle()
+
+        window.show_page("essential")
+        wait_idle()
+        essential = window.essential
+        while essential.loaded is None:
+            wait_idle()
+        essential.retire_model.set_checked(0, True)
+        essential.retire_model.set_checked(1, True)
+        wait_idle()
+        window.grab().save(str(HERE / "essential.png"))
+        essential.reset_simulation()
+
+        window.show_page("policy")
+        wait_idle()
+        policy = window.policy
+        while policy.state is None:
+            wait_idle()
+        if policy.suggestions_model.rowCount():
+            policy.confirm_suggestion(0)
+            wait_idle()
+        policy.profile_combo.setFocus()
+        window.grab().save(str(HERE / "policy.png"))
         session.close()
     return 0
 

@@ -329,6 +329,15 @@ class PolicyPage(QWidget):
         )
         pl.addWidget(self.params_view, 1)
 
+        hint = QLabel(
+            self.tr(
+                "Double-click a value to change it. A stored version is never changed: "
+                "saving makes a new version, so earlier results stay explainable."
+            )
+        )
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        pl.addWidget(hint)
         self.validation_label = QLabel()
         self.validation_label.setObjectName("validationLabel")
         self.validation_label.setWordWrap(True)
@@ -460,6 +469,8 @@ class PolicyPage(QWidget):
         header = self.params_view.horizontalHeader()
         self.params_view.resizeColumnsToContents()
         header.resizeSection(0, min(header.sectionSize(0) + 12, 380))
+        for column in (1, ParamsModel.VALUE, 3, 4):
+            header.resizeSection(column, max(header.sectionSize(column) + 16, 72))
         builtin = profile.profile_id == "national"
         self.id_edit.setText("" if builtin else profile.profile_id)
         self.name_edit.setText("" if builtin else profile.name)
