@@ -266,3 +266,25 @@ def test_checkable_model_reports_checks(qtmodeltester, page):
     assert model.index(0, 0).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
     qtmodeltester.check(model, force_py=True)
     page.reset_simulation()
+
+
+def test_as_of_defaults_to_the_demo_date(qtbot, worker, catalogue_db, wait_idle):
+    """The demo database's own 'today' (app_settings demo_as_of) is the default as-of."""
+    catalogue_db.execute(
+        "INSERT INTO app_settings (key, value) VALUES ('demo_as_of', '2026-10-15') "
+        "ON CONFLICT(key) DO UPDATE SET value=excluded.value"
+    )
+    catalogue_db.commit()
+    win = MainWindow(worker)
+    qtbot.addWidget(win)
+    win.show()
+    win.show_page("essential")
+    wait_idle(worker)
+    page = win.essential
+    assert page.as_of() == dt.date(2026, 10, 15)
+    assert page.loaded.figures.as_of == dt.date(2026, 10, 15)
+    assert "2026-10-15" in page.amount_card.detail.text()
+    # Choosing another date recomputes for it.
+    page.date_edit.setDate(QDate(2026, 9, 30))
+    wait_idle(worker)
+    assert page.loaded.figures.as_of == dt.date(2026, 9, 30)
