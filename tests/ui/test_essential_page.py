@@ -288,3 +288,42 @@ def test_as_of_defaults_to_the_demo_date(qtbot, worker, catalogue_db, wait_idle)
     page.date_edit.setDate(QDate(2026, 9, 30))
     wait_idle(worker)
     assert page.loaded.figures.as_of == dt.date(2026, 9, 30)
+
+
+def test_ed4_trend_chart_tooltips_and_click_drill_down(qtbot, worker, catalogue_db, wait_idle):
+    """ED-4: each month's bar explains its amounts; a click opens the monthly rows."""
+    add_purchases(catalogue_db)
+    win = MainWindow(worker)
+    qtbot.addWidget(win)
+    win.show()
+    win.show_page("essential")
+    wait_idle(worker)
+    page = win.essential
+    page.date_edit.setDate(QDate(2026, 2, 28))
+    wait_idle(worker)
+    assert page.trend.tooltips[0] == "2026-01: essential 300.00 of 400.00 yuan (75.0%)"
+    qtbot.mouseClick(page.trend, Qt.MouseButton.LeftButton)
+    dialogs = [d for d in QApplication.topLevelWidgets() if isinstance(d, RowsDialog)]
+    assert len(dialogs) == 1 and dialogs[0].model.rowCount() == 2
+    assert dialogs[0].model.index(0, 3).data() == "75.0%"
+    dialogs[0].reject()
+
+
+def test_ed2_entry_drill_down_opens_the_equipping_products(page, qtbot):
+    """ED-2 drill-down: the list share opens every entry; an equipped one its products."""
+    page.list_card.setFocus()
+    qtbot.keyClick(page.list_card, Qt.Key.Key_Return)
+    dialogs = [d for d in QApplication.topLevelWidgets() if isinstance(d, RowsDialog)]
+    assert len(dialogs) == 1
+    dialog = dialogs[0]
+    f = page.loaded.figures
+    assert dialog.model.rowCount() == f.list_entries
+    row = next(r for r in range(dialog.model.rowCount()) if dialog.model.row_at(r).matched_codes)
+    dialog.view.doubleClicked.emit(dialog.model.index(row, 1))
+    products = [
+        d for d in QApplication.topLevelWidgets() if isinstance(d, RowsDialog) and d is not dialog
+    ]
+    assert len(products) == 1
+    assert products[0].model.row_at(0).code in dialog.model.row_at(row).matched_codes
+    for d in (*products, dialog):
+        d.reject()

@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ui.i18n import tr
 
@@ -75,22 +75,57 @@ class ShareGauge(QWidget):
 
 
 class TrendChart(QWidget):
-    """Bars per month (share of essential amount) with a target line."""
+    """Bars per month (share of essential amount) with a target line.
+
+    Hovering a bar shows its tooltip; a click emits `clicked` (drill-down).
+    """
+
+    clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.points: list[tuple[str, float | None]] = []
+        self.tooltips: list[str] = []
         self.target: float | None = None
+        self._slots: list[QRectF] = []
         self.setMinimumHeight(170)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(480, 200)
 
-    def set_points(self, points: list[tuple[str, float | None]], target: float | None) -> None:
+    def set_points(
+        self,
+        points: list[tuple[str, float | None]],
+        target: float | None,
+        tooltips: list[str] | None = None,
+    ) -> None:
         """(month 'YYYY-MM', share or None when nothing was bought) in order."""
         self.points, self.target = list(points), target
+        self.tooltips = list(tooltips or [])
         self.update()
+
+    def slot_at(self, pos: QPointF) -> int | None:
+        for i, rect in enumerate(self._slots):
+            if rect.contains(pos):
+                return i
+        return None
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            i = self.slot_at(QPointF(event.pos()))
+            if i is not None and i < len(self.tooltips):
+                QToolTip.showText(event.globalPos(), self.tooltips[i], self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
@@ -116,8 +151,13 @@ class TrendChart(QWidget):
                 label,
             )
         n = len(self.points)
+        self._slots = []
         if n:
             slot = plot.width() / n
+            self._slots = [
+                QRectF(plot.left() + slot * i, plot.top(), slot, self.height() - plot.top())
+                for i in range(n)
+            ]
             bar_w = max(4.0, slot * 0.62)
             for i, (month, share) in enumerate(self.points):
                 centre = plot.left() + slot * (i + 0.5)

@@ -46,6 +46,7 @@ from ui.essential.columns import (
     SPEC_COLUMNS,
     STRUCTURE_COLUMNS,
     TREND_COLUMNS,
+    money,
 )
 from ui.essential.models import RowColumn, RowTableModel
 from ui.home.page import level_name
@@ -187,6 +188,13 @@ class FigureCard(QFrame):
         self.detail.setObjectName("figureDetail")
         for label in (self.caption, self.value, self.detail):
             layout.addWidget(label)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
 
     def set_figure(self, value: str, detail: str) -> None:
         self.value.setText(value)
@@ -359,6 +367,7 @@ class EssentialPage(QWidget):
         self.trend_title.setFont(bold)
         tl.addWidget(self.trend_title)
         self.trend = TrendChart()
+        self.trend.clicked.connect(self.show_trend_rows)
         tl.addWidget(self.trend, 1)
         upper.addWidget(trend_panel, 2)
         outer.addLayout(upper)
@@ -518,7 +527,19 @@ class EssentialPage(QWidget):
             if f.meets_target
             else "color: #c62828; font-weight: bold;"
         )
-        self.trend.set_points([(m.month, share_float(m.share)) for m in f.trend], None)
+        self.trend.set_points(
+            [(m.month, share_float(m.share)) for m in f.trend],
+            None,
+            [
+                self.tr("{0}: essential {1} of {2} yuan ({3})").format(
+                    m.month,
+                    money(m.essential_fen),
+                    money(m.total_fen),
+                    percent(share_float(m.share)),
+                )
+                for m in f.trend
+            ],
+        )
         self.retire_model.set_rows(f.non_essential_specs())
         self.entries_model.set_rows(f.unequipped_entries())
         self.activate_model.set_rows(loaded.inactive_essential)
@@ -696,14 +717,23 @@ class EssentialPage(QWidget):
         if self.loaded is None or self.loaded.figures.entries is None:
             return None
         f = self.loaded.figures
-        return self._rows_dialog(
+        dialog = self._rows_dialog(
             self.tr("Entries of {0}").format(f.list_name or ""),
-            self.tr("{0} of {1} entries are equipped by at least one active product.").format(
-                f.list_entries_matched, f.list_entries
-            ),
+            self.tr(
+                "{0} of {1} entries are equipped by at least one active product. "
+                "Double-click an equipped entry to see its products."
+            ).format(f.list_entries_matched, f.list_entries),
             ALL_ENTRY_COLUMNS,
             f.entries,
         )
+
+        def open_entry(index: QModelIndex) -> None:
+            codes = dialog.model.row_at(index.row()).matched_codes
+            if codes:
+                self.show_products(codes)
+
+        dialog.view.doubleClicked.connect(open_entry)
+        return dialog
 
     def show_trend_rows(self) -> RowsDialog | None:
         """ED-4: drug purchase amounts per month."""
