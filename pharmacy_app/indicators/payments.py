@@ -1,0 +1,369 @@
+"""Money flows: PAY-0, PAY-1, PAY-2, PAY-3, PAY-4 (RULES.md, seeds 000 and 004).
+
+Money is integer fen inside (stored `amount_fen`), yuan only in JSON. Shares
+are exact fractions computed once here; null when the denominator is zero.
+
+Why SQL: a year can hold a million purchase lines. What a line counts as
+paid by a cut-off date (PAY-0) is one SQL expression, evaluated per line
+inside the aggregate query with two range scans of the covering index
+UNIQUE(order_id, line_no, paid_on, amount_fen) of `payments`; Python only
+sees per-month and per-late-order rows.
+
+Decisions (pinned by tests/test_indicators_payments.py):
+- PAY-0: a whole-order payment (line_no '') is spread over ALL lines of the
+  order in proportion to their amounts; each share is floored to the fen
+  (integer arithmetic: sum of order payments × line amount // order total),
+  so a spread never over-counts and a payment equal to the order total pays
+  every line exactly. Direct line payments plus the share are capped at the
+  line amount (an over-payment of one line never pays another). Payments
+  dated after the as-of date are ignored.
+- PAY-1: agreed amount = agreed qty × selected price per smallest unit, in
+  Decimal; prepayment = agreed amount × pay_prepayment, rounded half up to
+  the fen once (no double rounding). Agreements listed: the institution's
+  agreements whose procurement year has started by the as-of date and has
+  not ended before 1 January of the as-of year.
+- PAY-2: seed 000 §4.2 "本月中选药品采购费用的全款必须在下月10日前与配送企业结算".
+  In Chinese administrative usage "X日前" includes day X (as in filing
+  deadlines "每月15日前"), and the profile parameter is the deadline day
+  (pay_settlement_day 10), so paid_on ≤ the 10th of the next month is on
+  time and the 11th is late. "The month's purchases" are the VBP lines
+  (products flagged is_vbp) DELIVERED in that month — what the delivery
+  company bills — with delivery dates in the period. A month is judged once
+  its deadline is on or before the as-of date; later months are shown as
+  not yet due.
+- PAY-3: a line delivered on day D is due when D + 30 ≤ as-of (delivered at
+  least 30 days before the as-of date); it is paid in time by what was paid
+  on or before D + 30 (day 30 counts, day 31 does not; payments made before
+  delivery count). Lines are those ordered in the period, all channels and
+  all products (RULES.md PAY-3 names no restriction).
+- PAY-4: offline amount / all amount of the lines ordered in the period;
+  the limit is inclusive (exactly 5% is within it; above raises an alert).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from pharmacy_app.indicators.periods import Period, natural_year_to_date
+from pharmacy_app.indicators.suppliers import Alert, as_float, ratio
+from pharmacy_app.institutions import Institution
+from pharmacy_app.policy import PolicyProfile
+
+FEN = Decimal("0.01")
+
+
+def yuan(fen: int) -> float:
+    """JSON money: yuan (FORMATS.md); exact for any realistic fen amount."""
+    return fen / 100
+
+
+def paid_sql(line: str, total: str, cutoff: str) -> str:
+    """PAY-0: SQL for what line `line` counts as paid on or before `cutoff` (capped).
+
+    `line` is the alias of a purchase_lines row, `total` an expression for
+    its order's total amount in fen, `cutoff` a 'YYYY-MM-DD' SQL expression.
+    """
+    return f"""min({line}.amount_fen,
+        coalesce((SELECT sum(p.amount_fen) FROM payments p
+                  WHERE p.order_id = {line}.order_id AND p.line_no = {line}.line_no
+                    AND {line}.line_no <> '' AND p.paid_on <= {cutoff}), 0)
+      + CASE WHEN {total} > 0 THEN
+          coalesce((SELECT sum(p.amount_fen) FROM payments p
+                    WHERE p.order_id = {line}.order_id AND p.line_no = ''
+                      AND p.paid_on <= {cutoff}), 0) * {line}.amount_fen / {total}
+        ELSE 0 END)"""
+
+
+_ORDER_TOTALS = """
+    SELECT order_id, sum(amount_fen) AS total FROM purchase_lines
+    WHERE order_id IN (SELECT order_id FROM l) GROUP BY order_id"""
+
+
+def order_lines_paid(
+    conn: sqlite3.Connection, order_id: str, as_of: dt.date
+) -> list[tuple[str, int, int]]:
+    """PAY-0 for one order: (line_no, amount_fen, paid_fen) as of the end of `as_of`.
+
+    The drill-down of a late order, and the place tests pin the spreading.
+    """
+    return [
+        (r[0], r[1], r[2])
+        for r in conn.execute(
+            f"""WITH l AS (SELECT * FROM purchase_lines WHERE order_id = :o),
+                     t AS ({_ORDER_TOTALS})
+                SELECT l.line_no, l.amount_fen, {paid_sql('l', 't.total', ':as_of')}
+                FROM l JOIN t USING (order_id)
+                ORDER BY length(l.line_no), l.line_no""",
+            {"o": order_id, "as_of": as_of.isoformat()},
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class Prepayment:
+    """PAY-1: one agreement's prepayment."""
+
+    agreement_id: int
+    batch: str
+    generic: str
+    agreed_qty: Decimal
+    selected_price: Decimal  # yuan per smallest unit
+    start: str
+    end: str
+    agreed_fen: int
+    prepayment_fen: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"batch": self.batch, "generic": self.generic, "agreed_qty": float(self.agreed_qty),
+                "selected_price": str(self.selected_price), "start": self.start, "end": self.end,
+                "agreed_amount": yuan(self.agreed_fen), "prepayment": yuan(self.prepayment_fen)}
+
+
+def to_fen(yuan_amount: Decimal) -> int:
+    """Half up to the fen, as money is rounded on Chinese invoices."""
+    return int((yuan_amount.quantize(FEN, rounding=ROUND_HALF_UP) * 100).to_integral_value())
+
+
+def prepayments(
+    conn: sqlite3.Connection, institution: Institution, as_of: dt.date, profile: PolicyProfile
+) -> list[Prepayment]:
+    """PAY-1: 40% of agreed qty × selected price, per agreement, in fen."""
+    share = Decimal(str(profile["pay_prepayment"]))
+    rows = conn.execute(
+        """SELECT id, batch, generic, agreed_qty, selected_price, start_date, end_date
+           FROM agreements
+           WHERE institution_code = ? AND start_date <= ? AND end_date >= ?
+           ORDER BY batch, generic, start_date""",
+        (institution.code, as_of.isoformat(), dt.date(as_of.year, 1, 1).isoformat()),
+    ).fetchall()
+    result = []
+    for agreement_id, batch, generic, qty, price, start, end in rows:
+        qty_d, price_d = Decimal(str(qty)), Decimal(str(price).strip())
+        agreed = qty_d * price_d
+        result.append(Prepayment(agreement_id, batch, generic, qty_d, price_d, start, end,
+                                 to_fen(agreed), to_fen(agreed * share)))
+    return result
+
+
+@dataclass(frozen=True)
+class MonthSettlement:
+    """PAY-2: one delivery month of VBP purchases."""
+
+    month: str  # 'YYYY-MM' of delivery
+    deadline: dt.date
+    due: bool  # deadline on or before the as-of date
+    delivered_fen: int
+    paid_by_deadline_fen: int
+    unpaid_now_fen: int
+
+    @property
+    def late_fen(self) -> int:
+        """Not paid by the deadline (0 while not yet due)."""
+        return self.delivered_fen - self.paid_by_deadline_fen if self.due else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"month": self.month, "deadline": self.deadline.isoformat(), "due": self.due,
+                "delivered_amount": yuan(self.delivered_fen),
+                "paid_by_deadline": yuan(self.paid_by_deadline_fen),
+                "late_amount": yuan(self.late_fen), "unpaid_amount": yuan(self.unpaid_now_fen)}
+
+
+@dataclass(frozen=True)
+class LateOrder:
+    """PAY-2: an order whose month's VBP lines were not paid in full by the deadline."""
+
+    month: str
+    order_id: str
+    supplier: str
+    deadline: dt.date
+    amount_fen: int
+    paid_by_deadline_fen: int
+    unpaid_now_fen: int
+
+    @property
+    def late_fen(self) -> int:
+        return self.amount_fen - self.paid_by_deadline_fen
+
+    def to_json(self) -> dict[str, Any]:
+        return {"month": self.month, "order_id": self.order_id, "supplier": self.supplier,
+                "deadline": self.deadline.isoformat(), "amount": yuan(self.amount_fen),
+                "paid_by_deadline": yuan(self.paid_by_deadline_fen),
+                "late_amount": yuan(self.late_fen), "unpaid_amount": yuan(self.unpaid_now_fen),
+                "paid_late": self.unpaid_now_fen == 0}
+
+
+def settlement_deadline(month: str, day: int) -> dt.date:
+    """PAY-2: the `day` of the month after `month` ('YYYY-MM'), inclusive."""
+    year, mon = int(month[:4]), int(month[5:7])
+    return dt.date(year + (mon == 12), mon % 12 + 1, day)
+
+
+@dataclass
+class PaymentFigures:
+    institution: Institution
+    as_of: dt.date
+    period: Period
+    profile: str
+    window_days: int
+    due_fen: int  # PAY-3 denominator
+    paid_in_window_fen: int  # PAY-3 numerator
+    offline_fen: int
+    total_fen: int
+    offline_max: Fraction
+    prepayments: list[Prepayment]
+    settlements: list[MonthSettlement]
+    late_orders: list[LateOrder]
+    alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def thirty_day_rate(self) -> Fraction | None:
+        """PAY-3: paid within 30 days of delivery / delivered, over due lines."""
+        return ratio(self.paid_in_window_fen, self.due_fen)
+
+    @property
+    def offline_share(self) -> Fraction | None:
+        """PAY-4: offline amount / all purchase amount of the period."""
+        return ratio(self.offline_fen, self.total_fen)
+
+    @property
+    def offline_over_limit(self) -> bool:
+        share = self.offline_share
+        return share is not None and share > self.offline_max
+
+    def to_json(self) -> dict[str, Any]:
+        """The FORMATS.md `payments` object (more keys may follow, none renamed)."""
+        return {
+            "thirty_day_rate": as_float(self.thirty_day_rate),
+            "offline_share": as_float(self.offline_share),
+            "period": {"start": self.period.start_text, "end": self.period.end.isoformat()},
+            "thirty_day": {"window_days": self.window_days, "due_amount": yuan(self.due_fen),
+                           "paid_in_window": yuan(self.paid_in_window_fen)},
+            "offline": {"offline_amount": yuan(self.offline_fen),
+                        "total_amount": yuan(self.total_fen),
+                        "limit": as_float(self.offline_max),
+                        "over_limit": self.offline_over_limit},
+            "prepayments": [p.to_json() for p in self.prepayments],
+            "prepayment_total": yuan(sum(p.prepayment_fen for p in self.prepayments)),
+            "settlements": [m.to_json() for m in self.settlements],
+            "late_settlements": [o.to_json() for o in self.late_orders],
+            "alerts": [a.to_json() for a in self.alerts],
+        }
+
+
+def _thirty_day(conn: sqlite3.Connection, inst: str, as_of: dt.date, period: Period,
+                days: int) -> tuple[int, int]:
+    """PAY-3: (due fen, paid-in-window fen) over lines delivered ≥ `days` days before as-of."""
+    last_delivery_day = as_of - dt.timedelta(days=days)
+    row = conn.execute(
+        f"""WITH l AS (SELECT * FROM purchase_lines
+                       WHERE institution_code = :inst AND ordered_at >= :ps AND ordered_at < :end
+                         AND delivered_at IS NOT NULL AND delivered_at < :deliv_before),
+                 t AS ({_ORDER_TOTALS})
+            SELECT coalesce(sum(l.amount_fen), 0),
+                   coalesce(sum({paid_sql('l', 't.total', "date(l.delivered_at, :window)")}), 0)
+            FROM l JOIN t USING (order_id)""",
+        {"inst": inst, "ps": period.start_text, "end": period.end_exclusive_text,
+         "deliv_before": (last_delivery_day + dt.timedelta(days=1)).isoformat(),
+         "window": f"+{days} days"},
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def _settlements(conn: sqlite3.Connection, inst: str, as_of: dt.date, period: Period,
+                 day: int) -> tuple[list[MonthSettlement], list[LateOrder]]:
+    """PAY-2: per delivery month and per late order, VBP lines only."""
+    rows = conn.execute(
+        f"""WITH l AS (SELECT * FROM purchase_lines
+                       WHERE institution_code = :inst AND delivered_at >= :ps
+                         AND delivered_at < :end
+                         AND code IN (SELECT code FROM products WHERE is_vbp = 1)),
+                 t AS ({_ORDER_TOTALS}),
+                 per_line AS (
+                   SELECT substr(l.delivered_at, 1, 7) AS month, l.order_id, l.supplier,
+                          l.amount_fen AS amount,
+                          {paid_sql('l', 't.total', "min(:as_of, date(l.delivered_at, 'start of month', '+1 month', :day))")} AS by_deadline,
+                          {paid_sql('l', 't.total', ':as_of')} AS by_now
+                   FROM l JOIN t USING (order_id))
+            SELECT month, order_id, min(supplier), sum(amount), sum(by_deadline), sum(by_now)
+            FROM per_line GROUP BY month, order_id ORDER BY month, order_id""",
+        {"inst": inst, "ps": period.start_text, "end": period.end_exclusive_text,
+         "as_of": as_of.isoformat(), "day": f"+{day - 1} days"},
+    ).fetchall()
+    months: dict[str, list[int]] = {}
+    late: list[LateOrder] = []
+    for month, order_id, supplier, amount, by_deadline, by_now in rows:
+        cell = months.setdefault(month, [0, 0, 0])
+        cell[0] += amount
+        cell[1] += by_deadline
+        cell[2] += amount - by_now
+        deadline = settlement_deadline(month, day)
+        if deadline <= as_of and by_deadline < amount:
+            late.append(LateOrder(month, order_id, supplier, deadline, amount, by_deadline,
+                                  amount - by_now))
+    settlements = []
+    for month, (amount, by_deadline, unpaid) in sorted(months.items()):
+        deadline = settlement_deadline(month, day)
+        settlements.append(MonthSettlement(month, deadline, deadline <= as_of, amount,
+                                           by_deadline, unpaid))
+    return settlements, late
+
+
+def _offline(conn: sqlite3.Connection, inst: str, period: Period) -> tuple[int, int]:
+    row = conn.execute(
+        """SELECT coalesce(sum(CASE WHEN channel = 'offline' THEN amount_fen ELSE 0 END), 0),
+                  coalesce(sum(amount_fen), 0)
+           FROM purchase_lines
+           WHERE institution_code = ? AND ordered_at >= ? AND ordered_at < ?""",
+        (inst, period.start_text, period.end_exclusive_text),
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def compute_payments(
+    conn: sqlite3.Connection,
+    institution: Institution,
+    as_of: dt.date,
+    profile: PolicyProfile,
+    period: Period | None = None,
+) -> PaymentFigures:
+    """PAY-1…PAY-4 (with PAY-0 spreading) for `institution` as of the end of `as_of`."""
+    period = period or natural_year_to_date(as_of)
+    if period.end > as_of:
+        period = Period(period.start, as_of)  # nothing after the as-of date counts
+    days = int(profile["pay_window_days"])
+    due, in_window = _thirty_day(conn, institution.code, as_of, period, days)
+    offline, total = _offline(conn, institution.code, period)
+    settlements, late = _settlements(conn, institution.code, as_of, period,
+                                     int(profile["pay_settlement_day"]))
+    figures = PaymentFigures(
+        institution=institution, as_of=as_of, period=period, profile=profile.label,
+        window_days=days, due_fen=due, paid_in_window_fen=in_window,
+        offline_fen=offline, total_fen=total,
+        offline_max=Fraction(str(profile["pay_offline_max"])),
+        prepayments=prepayments(conn, institution, as_of, profile),
+        settlements=settlements, late_orders=late,
+    )
+    figures.alerts = payment_alerts(figures)
+    return figures
+
+
+def payment_alerts(f: PaymentFigures) -> list[Alert]:
+    """PAY-2 late months and PAY-4 over the offline limit (PAY-3 has no alert line in RULES)."""
+    alerts = []
+    for m in f.settlements:
+        if m.late_fen > 0:
+            alerts.append(Alert(
+                "PAY-2", m.month, yuan(m.late_fen), 0,
+                f"{m.month} 集采药品货款未在 {m.deadline.isoformat()} 前结清，"
+                f"逾期 {yuan(m.late_fen):,.2f} 元（尚欠 {yuan(m.unpaid_now_fen):,.2f} 元）"))
+    if f.offline_over_limit:
+        alerts.append(Alert(
+            "PAY-4", f.institution.code, as_float(f.offline_share), as_float(f.offline_max) or 0.0,
+            f"线下采购金额占比 {float(f.offline_share or 0) * 100:.2f}%，"
+            f"超过 {float(f.offline_max) * 100:.0f}% 上限"))
+    return alerts
