@@ -304,7 +304,7 @@ BEGIN
     VALUES ({NOW_SQL}, '{table}', new.uuid, new.version, 'update');
 END;"""
         )
-    statements.append("DROP INDEX purchase_lines_time;")
+    statements.append("DROP INDEX IF EXISTS purchase_lines_time;")
     db.executescript("\n".join(statements))
 
 
