@@ -228,21 +228,43 @@ def delivery_hours(institution: Institution, profile: PolicyProfile) -> int:
     return int(profile[key])
 
 
-_COUNTS_SQL = """
+def within_sql(stamp: str, hours: int) -> str:
+    """SQL: `stamp` (NULL = not yet) is at most `hours` after ordered_at, inclusive.
+
+    julianday() of whole-second stamps is exact to well under a millisecond,
+    so a 5e-9-day (0.4 ms) tolerance makes "exactly 24 h" count without
+    admitting 24 h + 1 s. A stamp on the day of ordering is within any
+    window of 24 h or more: that text test spares most lines the two date
+    parses (the costly part at a million lines).
+    """
+    days = f"{hours / 24!r} + 5e-9"
+    same_day = (f"WHEN substr({stamp}, 1, 10) = substr(ordered_at, 1, 10) THEN 1 "
+                if hours >= 24 else "")
+    return (f"(CASE WHEN {stamp} IS NULL THEN 0 {same_day}"
+            f"ELSE julianday({stamp}) - julianday(ordered_at) <= {days} END)")
+
+
+def _counts_sql(resp_hours: int, deliv_hours: int, late_hours: int) -> str:
+    """One pass over the lines: counts per supplier × quarter × in-period.
+
+    The quarter is an integer (year × 4 + quarter index) because GROUP BY
+    sorts every line and integer keys sort faster than built text.
+    """
+    r = "(CASE WHEN responded_at < :end THEN responded_at END)"
+    d = "(CASE WHEN delivered_at < :end THEN delivered_at END)"
+    return f"""
 SELECT supplier,
-       substr(ordered_at, 1, 4) || '-Q' || ((CAST(substr(ordered_at, 6, 2) AS INTEGER) + 2) / 3),
+       CAST(substr(ordered_at, 1, 4) AS INTEGER) * 4
+         + (CAST(substr(ordered_at, 6, 2) AS INTEGER) - 1) / 3,
        ordered_at >= :period_start,
        count(*),
-       sum(r IS NOT NULL AND r <= datetime(ordered_at, :resp_window)),
-       sum(r IS NULL AND ordered_at > :resp_pending_after),
-       sum(d IS NOT NULL AND d <= datetime(ordered_at, :deliv_window)),
-       sum(d IS NULL AND ordered_at > :deliv_pending_after),
-       sum(ordered_at <= :late_before AND (r IS NULL OR r > datetime(ordered_at, :late_window)))
-FROM (SELECT supplier, ordered_at,
-             CASE WHEN responded_at < :end THEN responded_at END AS r,
-             CASE WHEN delivered_at < :end THEN delivered_at END AS d
-      FROM purchase_lines
-      WHERE institution_code = :inst AND ordered_at >= :scan_start AND ordered_at < :end)
+       sum({within_sql(r, resp_hours)}),
+       sum({r} IS NULL AND ordered_at > :resp_pending_after),
+       sum({within_sql(d, deliv_hours)}),
+       sum({d} IS NULL AND ordered_at > :deliv_pending_after),
+       sum(ordered_at <= :late_before AND NOT {within_sql(r, late_hours)})
+FROM purchase_lines
+WHERE institution_code = :inst AND ordered_at >= :scan_start AND ordered_at < :end
 GROUP BY 1, 2, 3
 """
 
@@ -256,9 +278,6 @@ def _params(institution: Institution, as_of: dt.date, profile: PolicyProfile,
         "inst": institution.code,
         "period_start": period.start_text,
         "end": _stamp(end),
-        "resp_window": f"+{resp} hours",
-        "deliv_window": f"+{deliv} hours",
-        "late_window": f"+{late} hours",
         # Pending: strictly less than the window elapsed at the as-of time.
         "resp_pending_after": _stamp(end - dt.timedelta(hours=resp)),
         "deliv_pending_after": _stamp(end - dt.timedelta(hours=deliv)),
@@ -285,11 +304,14 @@ def compute_suppliers(
     scan_start = _prev_quarters(_quarter_start(period.start), n_quarters - 1)
     params = _params(institution, as_of, profile, period)
     params["scan_start"] = scan_start.isoformat()
-    rows = conn.execute(_COUNTS_SQL, params).fetchall()
+    sql = _counts_sql(int(profile["sup_response_hours"]), delivery_hours(institution, profile),
+                      int(profile["sup_unresponded_hours"]))
+    rows = conn.execute(sql, params).fetchall()
 
     per_supplier: dict[str, dict[tuple[str, bool], LineCounts]] = {}
-    for supplier, quarter, in_period, *counts in rows:
+    for supplier, quarter_index, in_period, *counts in rows:
         cells = per_supplier.setdefault(supplier, {})
+        quarter = f"{quarter_index // 4}-Q{quarter_index % 4 + 1}"
         key = (quarter, bool(in_period))
         cells[key] = cells.get(key, LineCounts()) + LineCounts(*(int(c or 0) for c in counts))
 
@@ -411,8 +433,9 @@ def delayed_responses(
     period = period or natural_year_to_date(as_of)
     params = _params(institution, as_of, profile, period)
     params["supplier"] = supplier
+    within = within_sql("r", int(profile["sup_unresponded_hours"]))
     rows = conn.execute(
-        """SELECT order_id, line_no, supplier, code, ordered_at, r,
+        f"""SELECT order_id, line_no, supplier, code, ordered_at, r,
                   round((julianday(coalesce(r, :end)) - julianday(ordered_at)) * 24, 1)
            FROM (SELECT order_id, line_no, supplier, code, ordered_at,
                         CASE WHEN responded_at < :end THEN responded_at END AS r
@@ -420,7 +443,7 @@ def delayed_responses(
                  WHERE institution_code = :inst AND ordered_at >= :period_start
                    AND ordered_at <= :late_before
                    AND (:supplier IS NULL OR supplier = :supplier))
-           WHERE r IS NULL OR r > datetime(ordered_at, :late_window)
+           WHERE NOT {within}
            ORDER BY supplier, ordered_at, order_id, line_no""",
         params,
     ).fetchall()
