@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
 from pharmacy_app.essential_match import (
     ALL_FORM_WORDS,
@@ -56,6 +57,11 @@ EXEMPTION_REASONS = {
 # Quantities come from REAL columns; sums of package counts such as 0.1 + 0.2
 # are brought back to the exact fraction they stand for.
 _QTY_DENOMINATOR = 1_000_000
+
+# A quantity in smallest units: an int in the usual case (whole packages), a
+# Fraction when packages were split. Ints keep 1,000 agreements' arithmetic
+# cheap; every ratio is made a Fraction before dividing.
+Qty = int | Fraction
 
 
 # ---------------------------------------------------------------------------
@@ -135,12 +141,12 @@ class ProductFigures:
     conversion: int
     equivalent_quality: bool  # 过评 or 原研 (AV-8)
     in_catalogue: bool
-    qty: Fraction  # every line of the year up to as-of
-    counted: Fraction
-    emergency_as_selected: Fraction = Fraction(0)  # AV-7
-    excluded: dict[str, Fraction] = field(default_factory=dict)
+    qty: Qty  # every line of the year up to as-of
+    counted: Qty
+    emergency_as_selected: Qty = 0  # AV-7
+    excluded: dict[str, Qty] = field(default_factory=dict)
     purchase_lines: int = 0
-    last_year_counted: Fraction = Fraction(0)  # AV-6 (substitutes)
+    last_year_counted: Qty = 0  # AV-6 (substitutes)
     pre_vbp_price: Fraction | None = None  # AV-11: lowest yuan per smallest unit before start
 
     def to_json(self) -> dict:
@@ -189,13 +195,13 @@ class AgreementFigures:
     as_of: dt.date
     profile: str
     selected_price: Fraction  # yuan per smallest unit
-    agreed_qty: Fraction
-    last_year_qty: Fraction | None
-    selected_qty: Fraction
-    non_selected_qty: Fraction
-    backup_qty: Fraction  # backup purchases outside emergencies (excluded, AV-8)
-    emergency_backup_qty: Fraction  # AV-7, included in selected_qty
-    excluded: dict[str, Fraction]
+    agreed_qty: Qty
+    last_year_qty: Qty | None
+    selected_qty: Qty
+    non_selected_qty: Qty
+    backup_qty: Qty  # backup purchases outside emergencies (excluded, AV-8)
+    emergency_backup_qty: Qty  # AV-7, included in selected_qty
+    excluded: dict[str, Qty]
     time_progress: Fraction
     complete_line: Fraction
     unqualified_line: Fraction
@@ -213,13 +219,13 @@ class AgreementFigures:
         """AV-1: agreed ÷ last year's use (typically 0.5–0.8 per 000)."""
         if not self.last_year_qty:
             return None
-        return self.agreed_qty / self.last_year_qty
+        return Fraction(self.agreed_qty) / self.last_year_qty
 
     # -- AV-2 / AV-3 --------------------------------------------------------
     @property
     def progress(self) -> Fraction | None:
         """AV-2: selected quantity ÷ agreed quantity (AV-4: no cap above 100 %)."""
-        return self.selected_qty / self.agreed_qty if self.agreed_qty else None
+        return Fraction(self.selected_qty) / self.agreed_qty if self.agreed_qty else None
 
     @property
     def behind_schedule(self) -> bool:
@@ -245,7 +251,7 @@ class AgreementFigures:
     def non_selected_share(self) -> Fraction | None:
         """AV-5: non-selected ÷ (selected + non-selected); None with no purchases."""
         total = self.selected_qty + self.non_selected_qty
-        return self.non_selected_qty / total if total else None
+        return Fraction(self.non_selected_qty) / total if total else None
 
     @property
     def non_selected_alert(self) -> bool:
@@ -318,14 +324,14 @@ class AgreementTotal:
     """AV-3 (004): the total over all assessed 通用名 of the institution must also be completed."""
 
     agreements: int
-    agreed_qty: Fraction
-    selected_qty: Fraction
+    agreed_qty: Qty
+    selected_qty: Qty
     complete_line: Fraction
     unqualified_line: Fraction
 
     @property
     def progress(self) -> Fraction | None:
-        return self.selected_qty / self.agreed_qty if self.agreed_qty else None
+        return Fraction(self.selected_qty) / self.agreed_qty if self.agreed_qty else None
 
     @property
     def band(self) -> str:
@@ -348,21 +354,23 @@ def as_float(value: Fraction | None) -> float | None:
     return None if value is None else round(float(value), 6)
 
 
-def qty_json(value: Fraction | None) -> int | float | None:
+def qty_json(value: Qty | None) -> int | float | None:
     """Whole quantities as int (as FORMATS.md shows them), others as a rounded float."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, int):
+        return value
     if value.denominator == 1:
         return int(value)
     return round(float(value), 6)
 
 
-def exact(value: float | int | None) -> Fraction:
-    """A REAL column value or sum as the exact fraction it stands for."""
+def exact(value: float | int | None) -> Qty:
+    """A REAL column value or sum as the exact number it stands for (int when whole)."""
     if value is None:
-        return Fraction(0)
+        return 0
     if isinstance(value, int):
-        return Fraction(value)
+        return value
+    if value.is_integer():
+        return int(value)
     return Fraction(value).limit_denominator(_QTY_DENOMINATOR)
 
 
@@ -433,7 +441,12 @@ def _next_day(day: dt.date) -> str:
 # ---------------------------------------------------------------------------
 # 通用名 keys
 # ---------------------------------------------------------------------------
-def agreement_keys(generic: str) -> set[tuple[str, str]]:
+_FORM_WORDS = frozenset(ALL_FORM_WORDS)
+_LONGEST_FORM_WORD = max(map(len, ALL_FORM_WORDS))
+
+
+@lru_cache(maxsize=4096)
+def agreement_keys(generic: str) -> frozenset[tuple[str, str]]:
     """The normalised (name, form) keys an agreement's 通用名 stands for.
 
     The agreement writes name + form as one string (阿莫西林胶囊, 奥美拉唑肠溶胶囊,
@@ -445,14 +458,14 @@ def agreement_keys(generic: str) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
     if n.startswith("注射用") and len(n) > 4:
         keys.add((strip_form_suffix(n, "注射用无菌粉末"), "注射用无菌粉末"))
-    for word in ALL_FORM_WORDS:  # longest first
-        if len(n) > len(word) and n.endswith(word):
-            form = normalise_form(word)
+    for size in range(min(len(n) - 1, _LONGEST_FORM_WORD), 0, -1):  # longest first
+        if n[-size:] in _FORM_WORDS:
+            form = normalise_form(n[-size:])
             keys.add((strip_form_suffix(n, form), form))
             break
     if not keys:
         keys.add((n, ""))
-    return keys
+    return frozenset(keys)
 
 
 # ---------------------------------------------------------------------------
@@ -477,8 +490,8 @@ class _Agreement:
     batch: str
     generic: str
     selected_price: Fraction
-    agreed_qty: Fraction
-    last_year_qty: Fraction | None
+    agreed_qty: Qty
+    last_year_qty: Qty | None
     start: dt.date
     end: dt.date
     roles: dict[str, str] = field(default_factory=dict)  # code → role
@@ -529,30 +542,27 @@ def _load_products(
         """SELECT code, generic_name, dosage_form, specification, conversion,
                   consistency, originator, kind, active FROM products"""
     )
-    for code, name, form, spec, conv, consistency, originator, kind, active in rows:
-        product = _Product(code, name, form or "", spec or "", conv or 1,
-                           bool(consistency or originator), kind, bool(active))
-        if code in named_codes:
-            by_code[code] = product
-        if kind != "drug":
-            continue
-        head = name[:2]
-        if (
-            len(head) == 2
-            and head not in heads
-            and "\u4e00" <= head[0] <= "\u9fff"
-            and "\u4e00" <= head[1] <= "\u9fff"
-            and (head != "注射" or name[3:5] not in heads)
-        ):
-            continue
-        for candidate in product_candidates(name, form or ""):
-            if candidate in wanted:
-                by_code[code] = product
-                by_key.setdefault(candidate, []).append(code)
-        bare = (normalise_name(name), "")
-        if bare in wanted:
-            by_code[code] = product
-            by_key.setdefault(bare, []).append(code)
+    for row in rows:
+        code, name, form, kind = row[0], row[1], row[2] or "", row[7]
+        hits: list[tuple[str, str]] = []
+        if kind == "drug":
+            head = name[:2]
+            if not (
+                len(head) == 2
+                and head not in heads
+                and "\u4e00" <= head[0] <= "\u9fff"
+                and "\u4e00" <= head[1] <= "\u9fff"
+                and (head != "注射" or name[3:5] not in heads)
+            ):
+                hits = [c for c in product_candidates(name, form) if c in wanted]
+                bare = (normalise_name(name), "")
+                if bare in wanted:
+                    hits.append(bare)
+        if hits or code in named_codes:
+            by_code[code] = _Product(code, name, form, row[3] or "", row[4] or 1,
+                                     bool(row[5] or row[6]), kind, bool(row[8]))
+            for key in hits:
+                by_key.setdefault(key, []).append(code)
     return by_code, by_key
 
 
@@ -615,7 +625,9 @@ def _split(
     first: dt.date, last: dt.date, windows: Sequence[tuple[dt.date, dt.date]]
 ) -> list[tuple[dt.date, dt.date, bool]]:
     """[first, last] cut into consecutive inclusive pieces, each flagged inside an emergency or not."""
-    inside = sorted((max(s, first), min(e, last)) for s, e in windows if s <= last and e >= first)
+    inside = sorted(
+        (max(s, first), min(e, last)) for s, e in windows if s <= e and s <= last and e >= first
+    )
     merged: list[list[dt.date]] = []
     for s, e in inside:
         if merged and s <= merged[-1][1] + dt.timedelta(days=1):
@@ -638,46 +650,61 @@ def _split(
 # The one aggregation query
 # ---------------------------------------------------------------------------
 _SEGMENT_SQL = """
-WITH w AS (
+WITH w AS MATERIALIZED (
     SELECT json_extract(value, '$[0]') AS seg,
            json_extract(value, '$[1]') AS code,
            json_extract(value, '$[2]') AS first,
            json_extract(value, '$[3]') AS stop,
-           json_extract(value, '$[4]') AS num,
-           json_extract(value, '$[5]') AS den,
-           json_extract(value, '$[6]') AS conv
+           json_extract(value, '$[4]') AS den,
+           json_extract(value, '$[5]') AS k,
+           json_extract(value, '$[6]') AS low
     FROM json_each(?)
 )
-SELECT w.seg,
-       sum(p.qty),
-       sum(CASE WHEN abs(p.amount_fen) * w.den < w.num * abs(p.qty) * w.conv THEN p.qty END),
-       sum(p.qty > 0),
-       min(CASE WHEN p.qty > 0 THEN p.amount_fen * 1.0 / p.qty END)
-FROM w CROSS JOIN purchase_lines AS p
-WHERE p.code = w.code AND p.ordered_at >= w.first AND p.ordered_at < w.stop
-  AND p.institution_code = ?
-GROUP BY w.seg
+SELECT w.seg, (
+    SELECT json_array(
+        sum(p.qty),
+        sum(CASE WHEN w.k IS NULL THEN NULL
+                 WHEN abs(p.amount_fen) * w.den < w.k * abs(p.qty) THEN p.qty END),
+        sum(p.qty > 0),
+        min(CASE WHEN w.low AND p.qty > 0 THEN p.amount_fen * 1.0 / p.qty END))
+    FROM purchase_lines AS p
+    WHERE p.code = w.code AND p.ordered_at >= w.first AND p.ordered_at < w.stop
+      AND p.institution_code = ?)
+FROM w
 """
 
 
 @dataclass
 class _Sums:
-    qty: Fraction = Fraction(0)
-    cheap: Fraction = Fraction(0)  # lines priced below the selected price per smallest unit
+    qty: Qty = 0
+    cheap: Qty = 0  # lines priced below the selected price per smallest unit
     lines: int = 0
     min_fen_per_package: float | None = None
+
+
+_EMPTY = _Sums()
 
 
 def _aggregate(
     conn: sqlite3.Connection, institution_code: str, segments: list[list[object]]
 ) -> dict[int, _Sums]:
-    """Per segment: quantity (packages), the part below the selected price, lines, lowest package price."""
+    """Per segment: quantity (packages), the part below the selected price, lines, lowest package price.
+
+    One correlated subquery per segment rather than a join with GROUP BY: the
+    segment rows drive the index range scans and each yields its sums
+    directly, so SQLite never sorts the joined lines. The segment CTE is
+    MATERIALIZED: otherwise every reference to a segment column re-runs
+    json_extract for every purchase line (3× slower on 1,000,000 lines).
+    """
     if not segments:
         return {}
     out: dict[int, _Sums] = {}
-    for seg, qty, cheap, lines, low in conn.execute(
+    for seg, packed in conn.execute(
         _SEGMENT_SQL, (json.dumps(segments, ensure_ascii=False), institution_code)
     ):
+        qty, cheap, lines, low = json.loads(packed)
+        if lines is None and qty is None:
+            continue  # no line in the segment
         out[int(seg)] = _Sums(exact(qty), exact(cheap), int(lines or 0), low)
     return out
 
@@ -708,7 +735,7 @@ def compute_agreements(
     unqualified = share_param(profile, "av_unqualified_below")
     ns_max = share_param(profile, "av_non_selected_max")
 
-    keys_of = {a.id: agreement_keys(a.generic) for a in agreements}
+    keys_of = {a.id: set(agreement_keys(a.generic)) for a in agreements}
     named = {code for a in agreements for code in a.roles}
     wanted = set().union(*keys_of.values())
     products, by_key = _load_products(conn, wanted, named)
@@ -743,17 +770,31 @@ def compute_agreements(
         last = min(as_of, a.end)
         pieces = _split(a.start, last, [(e.start, e.end) for e in ems]) if as_of >= a.start else []
         base_first = _shift_year(a.start, -1).isoformat()
+        base_stop = min(a.start, as_of + dt.timedelta(days=1)).isoformat()
+        selected_specs = _selected_specs(roles, products)
         for code in roles:
             conv = products[code].conversion if code in products else 1
-            common = [price_fen.numerator, price_fen.denominator, conv]
+            role = roles[code]
+            # A line is "cheap" (AV-8) when amount / (qty × conv) < price, i.e.
+            # |amount_fen| × den < num × conv × |qty| with price_fen = num / den:
+            # integers, so the boundary (equal price) is exact. Only non-selected
+            # and substitute lines need it; NULL skips the arithmetic.
+            cheap = [price_fen.denominator, price_fen.numerator * conv]
+            no_cheap: list[object] = [None, None]
             for first, stop, in_emergency in pieces:
                 meta.append((a.id, code, "year", in_emergency))
-                segments.append([len(segments), code, first.isoformat(), _next_day(stop), *common])
-            if base_first < min(a.start, as_of + dt.timedelta(days=1)).isoformat():
+                segments.append([
+                    len(segments), code, first.isoformat(), _next_day(stop),
+                    *(cheap if role in ("non_selected", "substitute") else no_cheap), 0,
+                ])
+            # The year before the start is read only where a rule looks at it:
+            # substitutes (AV-6) and products of a selected 品规 (AV-11).
+            same_spec = role != "substitute" and _spec_of(products.get(code)) in selected_specs
+            if (role == "substitute" or same_spec) and base_first < base_stop:
                 meta.append((a.id, code, "base", False))
                 segments.append([
-                    len(segments), code, base_first,
-                    min(a.start, as_of + dt.timedelta(days=1)).isoformat(), *common,
+                    len(segments), code, base_first, base_stop,
+                    *(cheap if role == "substitute" else no_cheap), 1 if same_spec else 0,
                 ])
     sums = _aggregate(conn, institution_code, segments)
 
@@ -797,20 +838,16 @@ def _figures(
     exemption: Exemption | None,
     emergencies: tuple[SupplyEmergency, ...],
 ) -> AgreementFigures:
-    zero = Fraction(0)
+    zero: Qty = 0
     selected_qty = non_selected_qty = backup_qty = emergency_backup = zero
-    excluded: dict[str, Fraction] = {}
+    excluded: dict[str, Qty] = {}
     rows: list[ProductFigures] = []
-    selected_specs = {
-        spec_key(p.generic_name, p.dosage_form, p.specification)
-        for code, role in roles.items()
-        if role == "selected" and (p := products.get(code)) is not None
-    }
+    selected_specs = _selected_specs(roles, products)
     pre_vbp_lower: list[str] = []
     subs_above: list[str] = []
     unbought: list[str] = []
 
-    def add_excluded(bucket: dict[str, Fraction], reason: str, qty: Fraction) -> None:
+    def add_excluded(bucket: dict[str, Qty], reason: str, qty: Qty) -> None:
         if qty:
             bucket[reason] = bucket.get(reason, zero) + qty
             excluded[reason] = excluded.get(reason, zero) + qty
@@ -820,10 +857,12 @@ def _figures(
         conv = p.conversion if p else 1
         quality = bool(p and p.equivalent_quality)
         slot = per.get((a.id, code), {})
-        normal, emerg, base = (slot.get(k, _Sums()) for k in ("normal", "emergency", "base"))
-        units = Fraction(conv)
+        normal = slot.get("normal", _EMPTY)
+        emerg = slot.get("emergency", _EMPTY)
+        base = slot.get("base", _EMPTY)
+        units = conv
         qty = (normal.qty + emerg.qty) * units
-        bucket: dict[str, Fraction] = {}
+        bucket: dict[str, Qty] = {}
         as_selected = zero
         last_year = zero
         if role == "selected":
@@ -856,7 +895,7 @@ def _figures(
             if (
                 role != "substitute"
                 and p is not None
-                and spec_key(p.generic_name, p.dosage_form, p.specification) in selected_specs
+                and _spec_of(p) in selected_specs
                 and pre_price < a.selected_price
             ):
                 pre_vbp_lower.append(code)  # AV-11
@@ -897,6 +936,18 @@ def _figures(
     )
 
 
+def _spec_of(p: _Product | None) -> tuple[str, str, str] | None:
+    return None if p is None else spec_key(p.generic_name, p.dosage_form, p.specification)
+
+
+def _selected_specs(roles: dict[str, str], products: dict[str, _Product]) -> set[tuple[str, str, str]]:
+    """The 品规 of the selected products: AV-11 compares prices within these only."""
+    return {
+        spec for code, role in roles.items()
+        if role == "selected" and (spec := _spec_of(products.get(code))) is not None
+    }
+
+
 _ROLE_ORDER = {"selected": 0, "backup": 1, "non_selected": 2, "substitute": 3}
 
 
@@ -905,8 +956,8 @@ def agreement_total(figures: Sequence[AgreementFigures], profile: PolicyProfile)
     assessed = [f for f in figures if not f.exempt]
     return AgreementTotal(
         agreements=len(assessed),
-        agreed_qty=sum((f.agreed_qty for f in assessed), Fraction(0)),
-        selected_qty=sum((f.selected_qty for f in assessed), Fraction(0)),
+        agreed_qty=sum((f.agreed_qty for f in assessed), 0),
+        selected_qty=sum((f.selected_qty for f in assessed), 0),
         complete_line=share_param(profile, "av_complete"),
         unqualified_line=share_param(profile, "av_unqualified_below"),
     )
