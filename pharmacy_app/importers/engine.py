@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import sqlite3
 import threading
 import time
@@ -323,59 +322,6 @@ def deferred_checkpoint(conn: sqlite3.Connection) -> Iterator[None]:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
-_END = object()
-
-
-def prefetched(chunks: Iterator[Chunk], depth: int = 1) -> Iterator[Chunk]:
-    """`chunks`, parsed up to `depth` chunks ahead in a reader thread.
-
-    pyarrow parses CSV blocks without the GIL, so the next chunk is read while
-    this thread checks the current one and SQLite stages it (1,000,000 lines
-    parse in ~1.4 s of wall time on their own). Only the reading moves: every
-    check and every write stays on the connection's thread. An error in the
-    reader is raised here, at the chunk it stopped at; leaving the loop early
-    (an error, a cancel) stops the reader and closes `chunks`.
-    """
-    handoff: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: tuple) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for chunk in chunks:
-                if not put((chunk, None)):
-                    return
-            put((_END, None))
-        except BaseException as exc:  # handed to the consumer, raised there
-            put((_END, exc))
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-
-    reader = threading.Thread(target=read, name="import-reader", daemon=True)
-    reader.start()
-    try:
-        while True:
-            chunk, exc = handoff.get()
-            if chunk is _END:
-                if exc is not None:
-                    raise exc
-                return
-            yield chunk
-    finally:
-        stop.set()
-        reader.join()
-
-
 def open_for(kind: str, path: str | Path, mapping: dict[str, str] | None, options: dict):
     spec = get_spec(kind)
     source = open_source(path, spec, options)
@@ -419,7 +365,7 @@ def run(
     try:
         with deferred_checkpoint(conn), atomic(conn):
             importer.begin()
-            for chunk in prefetched(source.chunks()):
+            for chunk in source.chunks():
                 ctx.check_cancel()
                 for row, cells, message in chunk.invalid:
                     ctx.reject_row(row, cells, message)

@@ -210,35 +210,3 @@ def test_row_numbers_stay_right_across_many_blocks_with_invalid_rows(ready, tmp_
     result = run_import(ready, "purchases", path)
     assert sorted((e.row, e.column) for e in result.errors) == sorted(expected)
     assert result.rows_total == 2000
-
-
-def test_prefetched_chunks_keep_order_raise_reader_errors_and_stop_the_reader():
-    from pharmacy_app.importers.engine import prefetched
-
-    assert list(prefetched(iter(range(5)))) == [0, 1, 2, 3, 4]
-
-    def failing():
-        yield 1
-        raise ValueError("bad block")
-
-    got = []
-    with pytest.raises(ValueError, match="bad block"):
-        for item in prefetched(failing()):
-            got.append(item)
-    assert got == [1]
-
-    closed = []
-
-    def endless():
-        try:
-            n = 0
-            while True:
-                n += 1
-                yield n
-        finally:
-            closed.append(True)
-
-    stream = prefetched(endless())
-    assert next(stream) == 1
-    stream.close()  # the consumer stops early (an error, a cancel)
-    assert closed == [True]
