@@ -49,6 +49,7 @@ Boundaries pinned by tests/test_indicators_suppliers.py:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -476,20 +477,33 @@ def products_over_supplier_limit(
     period = period or natural_year_to_date(as_of)
     limit = int(profile["sup_max_delivery_companies"])
     end = as_of_end(min(as_of, period.end))
-    rows = conn.execute(
-        """WITH s AS (SELECT DISTINCT code, supplier FROM purchase_lines
-                      WHERE institution_code = ? AND ordered_at >= ? AND ordered_at < ?
-                        AND supplier <> ''),
-                over AS (SELECT code FROM s GROUP BY code HAVING count(*) > ?)
-           SELECT s.code, p.generic_name || p.dosage_form, coalesce(p.is_vbp, 0), s.supplier
-           FROM s JOIN over USING (code) LEFT JOIN products p ON p.code = s.code
-           ORDER BY s.code, s.supplier""",
-        (institution.code, period.start_text, _stamp(end), limit),
-    ).fetchall()
-    grouped: dict[str, tuple[str | None, bool, list[str]]] = {}
-    for code, name, vbp, supplier in rows:
-        grouped.setdefault(code, (name, bool(vbp), []))[2].append(supplier)
-    return [ProductSuppliers(c, n, v, tuple(s)) for c, (n, v, s) in grouped.items()]
+    # One pass yields the distinct (product, company) pairs (a few per
+    # product); the LIMIT -1 subquery keeps the planner on the period's lines:
+    # grouped directly, it walks the (code, …) index and looks every line up
+    # at random (measured 5 s against 1 s for 1,000,000 lines).
+    pairs: dict[str, list[str]] = {}
+    for code, supplier in conn.execute(
+        """SELECT code, supplier FROM (SELECT code, supplier FROM purchase_lines
+                                       WHERE institution_code = ? AND ordered_at >= ?
+                                         AND ordered_at < ? AND supplier <> '' LIMIT -1)
+           GROUP BY code, supplier ORDER BY code, supplier""",
+        (institution.code, period.start_text, _stamp(end)),
+    ):
+        pairs.setdefault(code, []).append(supplier)
+    over = {code: names for code, names in pairs.items() if len(names) > limit}
+    if not over:
+        return []
+    products = {
+        code: (f"{name}{form}", bool(vbp))
+        for code, name, form, vbp in conn.execute(
+            """SELECT code, generic_name, dosage_form, is_vbp FROM products
+               WHERE code IN (SELECT value FROM json_each(?))""",
+            (json.dumps(list(over)),),
+        )
+    }
+    return [ProductSuppliers(code, products.get(code, (None, False))[0],
+                             products.get(code, (None, False))[1], tuple(names))
+            for code, names in over.items()]
 
 
 def supplier_limit_alerts(over: list[ProductSuppliers], profile: PolicyProfile) -> list[Alert]:
