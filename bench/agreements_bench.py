@@ -118,7 +118,7 @@ def main() -> None:
         t = time.perf_counter()
         compute_agreements(conn, INSTITUTION, as_of, profile)
         times.append(time.perf_counter() - t)
-    print(f"warm: median {statistics.median(times):.3f} s, max {max(times):.3f} s")
+    print(f"warm: median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s")
     f = figures[0].to_json()
     print({k: f[k] for k in ("generic", "selected_qty", "non_selected_qty", "progress")})
 

@@ -315,7 +315,7 @@ class AgreementFigures:
             "pre_vbp_lower": list(self.pre_vbp_lower),
             "substitutes_above_last_year": list(self.substitutes_above_last_year),
             "products": [p.to_json() for p in self.products],
-            "alerts": sorted({a.rule for a in self.alerts}),
+            "alerts": sorted({a.rule for a in self.alerts}, key=lambda r: int(r.split("-")[1])),
         }
 
 
@@ -538,9 +538,18 @@ def _load_products(
     heads = {n[:2] for n, _f in wanted}
     by_code: dict[str, _Product] = {}
     by_key: dict[tuple[str, str], list[str]] = {}
+    # The same head test in SQL first, so a large catalogue is not walked in Python.
     rows = conn.execute(
         """SELECT code, generic_name, dosage_form, specification, conversion,
-                  consistency, originator, kind, active FROM products"""
+                  consistency, originator, kind, active FROM products
+           WHERE code IN (SELECT value FROM json_each(:named))
+              OR (kind = 'drug' AND (
+                    substr(generic_name, 1, 2) IN (SELECT value FROM json_each(:heads))
+                    OR substr(generic_name, 1, 2) = '注射'
+                    OR length(generic_name) < 2
+                    OR unicode(generic_name) NOT BETWEEN 19968 AND 40959
+                    OR unicode(substr(generic_name, 2, 1)) NOT BETWEEN 19968 AND 40959))""",
+        {"named": json.dumps(sorted(named_codes)), "heads": json.dumps(sorted(heads), ensure_ascii=False)},
     )
     for row in rows:
         code, name, form, kind = row[0], row[1], row[2] or "", row[7]
