@@ -314,11 +314,13 @@ def deferred_checkpoint(conn: sqlite3.Connection) -> Iterator[None]:
             wal = os.path.getsize(path + "-wal")
         except OSError:
             wal = 0
-        if wal >= BACKGROUND_CHECKPOINT_BYTES:
+        if old <= 0:
+            pass  # automatic checkpoints were off before the import: leave it so
+        elif wal >= BACKGROUND_CHECKPOINT_BYTES:
             threading.Thread(
                 target=_checkpoint, args=(path,), name="wal-checkpoint", daemon=True
             ).start()
-        elif wal and old > 0:
+        elif wal:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 

@@ -621,3 +621,34 @@ def test_sync1_non_bulk_changes_to_purchase_lines_are_still_logged_by_the_trigge
         (uuid, version + 1, "delete"),
         (manual, 1, "insert"),
     ]
+
+
+def test_import_commits_without_waiting_for_a_checkpoint_and_checkpoints_afterwards(
+    ready, tmp_path, monkeypatch
+):
+    import sqlite3
+    import threading
+
+    from pharmacy_app.importers import engine
+
+    monkeypatch.setattr(engine, "BACKGROUND_CHECKPOINT_BYTES", 0)  # take the thread path
+    ready.execute("PRAGMA wal_autocheckpoint = 500")
+    seen = []
+    original = engine._checkpoint
+
+    def spy(path):
+        seen.append(path)
+        original(path)
+
+    monkeypatch.setattr(engine, "_checkpoint", spy)
+    path = write_csv(tmp_path / "purchases.csv", PURCHASE_HEADER, PURCHASES)
+    assert run_import(ready, "purchases", path).committed
+    for t in threading.enumerate():
+        if t.name == "wal-checkpoint":
+            t.join(10)
+    main = next(r[2] for r in ready.execute("PRAGMA database_list") if r[1] == "main")
+    assert seen == [main]  # a PASSIVE checkpoint ran on a connection of its own
+    assert ready.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 500  # restored
+    other = sqlite3.connect(main)
+    assert other.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] == 3
+    other.close()
