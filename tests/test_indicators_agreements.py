@@ -121,6 +121,7 @@ def test_av1_agreement_figures_and_last_year_ratio(db):
     j = f.to_json()
     assert list(j)[: len(FORMATS_KEYS)] == FORMATS_KEYS
     assert j["last_year_ratio"] == 0.6 and j["start"] == START and j["end"] == END
+    assert j["profile"] == PROFILE.label
     assert j["uuid"] and j["id"] == f.id
     roles = {p.code: p.role for p in f.products}
     assert roles == {SEL: "selected", SEL2: "selected", BAK: "backup", SUB: "substitute",
@@ -430,6 +431,24 @@ def test_av9_exempt_flag_with_reason_and_no_completion_alerts(db):
     assert not one(db, "2026-05-31", exemptions=[ex]).exempt
     old = Exemption("阿莫西林胶囊", "key_monitoring", dt.date(2025, 6, 1))
     assert not one(db, "2026-06-30", exemptions=[old]).exempt
+
+
+def test_av9_exemptions_are_read_from_the_proposed_table_when_it_exists(db):
+    add_agreement(db)
+    db.execute(
+        """CREATE TABLE agreement_exemptions (id INTEGER PRIMARY KEY, institution_code TEXT,
+               batch TEXT, generic TEXT, reason TEXT, declared_on TEXT, agreement_start TEXT,
+               note TEXT)"""
+    )
+    db.execute(
+        """INSERT INTO agreement_exemptions (institution_code, batch, generic, reason, declared_on,
+               agreement_start, note)
+           VALUES ('H1', '第二批', '阿莫西林胶囊', 'key_monitoring', '2027-03-15', '2026-03-01', '')"""
+    )
+    # Recorded after the year ended, aimed at that year by its start date.
+    assert one(db, "2027-03-20").exempt
+    assert not one(db, "2027-03-14").exempt
+    assert one(db, "2027-03-20").assessment == "exempt"
 
 
 # ---------------------------------------------------------------------------

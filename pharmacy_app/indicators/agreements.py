@@ -298,6 +298,7 @@ class AgreementFigures:
             "uuid": self.uuid,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
+            "profile": self.profile,
             "selected_price": as_float(self.selected_price),
             "last_year_qty": qty_json(self.last_year_qty),
             "last_year_ratio": as_float(self.last_year_ratio),
