@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -128,7 +129,21 @@ class EssentialFigures:
     total_fen: int
     trend: list[MonthShare]
     structure: list[StructureRow]
-    products: list[CatalogueProduct] = field(repr=False, default_factory=list)
+    # The catalogue, built on first use of `products` from `product_rows`
+    # (plain tuples in PRODUCT_COLUMNS order): the figures themselves never
+    # need the objects, only the dashboard's lists and `what_if` do.
+    product_rows: Sequence[tuple] | None = field(repr=False, default=None)
+    _products: list[CatalogueProduct] | None = field(repr=False, default=None)
+
+    @property
+    def products(self) -> list[CatalogueProduct]:
+        if self._products is None:
+            self._products = products_from_rows(self.product_rows or ())
+        return self._products
+
+    @products.setter
+    def products(self, value: list[CatalogueProduct]) -> None:
+        self._products = value
 
     @property
     def catalogue_specs(self) -> int:
@@ -236,17 +251,42 @@ def target_for(level: str, profile: PolicyProfile) -> tuple[Fraction, str]:
     return Fraction(str(profile[key])), basis
 
 
+PRODUCT_COLUMNS = (
+    "code", "generic_name", "dosage_form", "specification", "manufacturer", "kind", "active",
+    "is_essential", "is_vbp", "originator", "negotiated", "consistency", "conversion",
+)
+_PRODUCT_SQL = f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products"
+
+
+def product_rows(conn: sqlite3.Connection) -> list[tuple]:
+    """The catalogue as plain tuples (PRODUCT_COLUMNS order, flags as stored)."""
+    cur = conn.cursor()
+    cur.row_factory = None  # tuples: several times cheaper than sqlite3.Row
+    try:
+        return cur.execute(_PRODUCT_SQL).fetchall()
+    finally:
+        cur.close()
+
+
+def products_from_rows(rows: Iterable[tuple]) -> list[CatalogueProduct]:
+    """CatalogueProduct objects from `product_rows` tuples (same order)."""
+    new = object.__new__
+    names = PRODUCT_COLUMNS
+    out = []
+    append = out.append
+    for r in rows:
+        # Same values as CatalogueProduct(*…) with the flags as bool, without
+        # the frozen dataclass __init__'s per-field object.__setattr__.
+        p = new(CatalogueProduct)
+        p.__dict__.update(zip(names, (r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]),
+                                      bool(r[7]), bool(r[8]), bool(r[9]), bool(r[10]),
+                                      bool(r[11]), r[12])))
+        append(p)
+    return out
+
+
 def load_products(conn: sqlite3.Connection) -> list[CatalogueProduct]:
-    rows = conn.execute(
-        """SELECT code, generic_name, dosage_form, specification, manufacturer, kind, active,
-                  is_essential, is_vbp, originator, negotiated, consistency, conversion
-           FROM products"""
-    ).fetchall()
-    return [
-        CatalogueProduct(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), bool(r[7]), bool(r[8]),
-                         bool(r[9]), bool(r[10]), bool(r[11]), r[12])
-        for r in rows
-    ]
+    return products_from_rows(product_rows(conn))
 
 
 def counted(products: Iterable[CatalogueProduct]) -> list[CatalogueProduct]:
@@ -256,28 +296,67 @@ def counted(products: Iterable[CatalogueProduct]) -> list[CatalogueProduct]:
 
 def catalogue_specs(products: Iterable[CatalogueProduct]) -> list[SpecRow]:
     """ED-1 counting: one row per distinct normalised (通用名, 剂型, 规格)."""
-    groups: dict[tuple[str, str, str], list[CatalogueProduct]] = {}
-    for p in counted(products):
-        groups.setdefault(spec_key(p.generic_name, p.dosage_form, p.specification), []).append(p)
-    rows = []
-    for key, members in groups.items():
-        first = members[0]
-        rows.append(SpecRow(key, first.generic_name, first.dosage_form, first.specification,
-                            any(m.is_essential for m in members),
-                            tuple(sorted(m.code for m in members))))
+    return _specs(
+        (p.code, p.generic_name, p.dosage_form, p.specification, p.is_essential)
+        for p in counted(products)
+    )
+
+
+def _counted_rows(rows: Iterable[tuple]) -> list[tuple]:
+    """`counted` for product_rows tuples."""
+    return [r for r in rows if r[6] and r[5] == "drug"]
+
+
+def _specs(items: Iterable[tuple[str, str, str, str | None, object]]) -> list[SpecRow]:
+    """(code, name, form, spec, is_essential) of the counted products, in catalogue order.
+
+    Products are first grouped by their raw (name, form, spec) — many share
+    it — so `spec_key` runs once per distinct raw triple; the raw groups are
+    then merged by key. A 品规's name, form and spec are those of its first
+    product (the raw group seen first), as before.
+    """
+    raw: dict[tuple, list] = {}
+    for code, name, form, spec, essential in items:
+        g = raw.get((name, form, spec))
+        if g is None:
+            raw[(name, form, spec)] = [bool(essential), [code]]
+        else:
+            if essential:
+                g[0] = True
+            g[1].append(code)
+    groups: dict[tuple[str, str, str], list] = {}
+    for (name, form, spec), (essential, codes) in raw.items():  # first-seen order
+        key = spec_key(name, form, spec)
+        g = groups.get(key)
+        if g is None:
+            groups[key] = [name, form, spec, essential, codes]
+        else:
+            g[3] = g[3] or essential
+            g[4] = g[4] + codes
+    rows = [
+        SpecRow(key, name, form, spec, essential, tuple(sorted(codes)))
+        for key, (name, form, spec, essential, codes) in groups.items()
+    ]
     rows.sort(key=lambda s: (s.key, s.codes))
     return rows
+
 
 
 def list_entries(
     conn: sqlite3.Connection, as_of: dt.date, products: Sequence[CatalogueProduct]
 ) -> tuple[list[EntryRow] | None, str | None, str | None]:
     """ED-2: entries of the list in force on `as_of` with their matching active drugs."""
+    return _list_entries(conn, as_of, lambda: counted(products))
+
+
+def _list_entries(
+    conn: sqlite3.Connection, as_of: dt.date, counted_products: Callable[[], Iterable[object]]
+) -> tuple[list[EntryRow] | None, str | None, str | None]:
     found = list_in_force(conn, as_of)
     if found is None:
         return None, None, None
     lst, entries = found
-    matches = match_entries(entries, counted(products), list_mappings(conn))
+    matches = match_entries(entries, counted_products(), list_mappings(conn))
     rows = [
         EntryRow(e["id"], e["seq"], e["generic_name"], e["dosage_form"], e["specification"],
                  e["category"], tuple(sorted(matches.get(e["id"], ()))))
@@ -342,6 +421,103 @@ def use_structure(
     return result
 
 
+# ED-4 and ED-5 straight from SQL when the catalogue is the stored one. The
+# products table is the outer loop (CROSS JOIN fixes the order) and each drug's
+# lines of the period are a range of purchase_lines_code_time, which covers
+# (code, ordered_at, institution_code, amount_fen, qty) since migration 0004:
+# no table lookups, and GROUP BY p.id follows the outer loop (no sort).
+_MONTHLY_SQL = """
+SELECT substr(l.ordered_at, 1, 7), sum(l.amount_fen),
+       sum(CASE WHEN p.is_essential THEN l.amount_fen ELSE 0 END)
+FROM products p CROSS JOIN purchase_lines l ON l.code = p.code
+WHERE p.kind = 'drug' AND l.institution_code = ? AND l.ordered_at >= ? AND l.ordered_at < ?
+GROUP BY 1"""
+
+_PER_CODE_SQL = """
+SELECT p.code, p.is_essential, p.originator, p.negotiated, p.is_vbp, p.conversion,
+       sum(l.amount_fen), sum(l.qty), min(l.ordered_at)
+FROM products p CROSS JOIN purchase_lines l ON l.code = p.code
+WHERE p.kind = 'drug' AND l.institution_code = ? AND l.ordered_at >= ? AND l.ordered_at < ?
+GROUP BY p.id"""
+
+
+def _tuples(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[tuple]:
+    cur = conn.cursor()
+    cur.row_factory = None
+    try:
+        return cur.execute(sql, params).fetchall()
+    finally:
+        cur.close()
+
+
+def _period_params(institution_code: str, period: Period) -> tuple[str, str, str]:
+    return institution_code, period.start_text, period.end_exclusive_text
+
+
+def monthly_amounts(
+    conn: sqlite3.Connection, institution_code: str, period: Period
+) -> list[MonthShare]:
+    """ED-4 per month of `period`: essential and all drug purchase amounts (fen)."""
+    monthly: dict[str, tuple[int, int]] = {m: (0, 0) for m in months_between(period)}
+    for month, total, essential in _tuples(
+        conn, _MONTHLY_SQL, _period_params(institution_code, period)
+    ):
+        monthly[month] = (essential, total)
+    return [MonthShare(m, e, t) for m, (e, t) in sorted(monthly.items())]
+
+
+# (code, is_essential, originator, negotiated, is_vbp, conversion, amount_fen, qty)
+_CodeRow = tuple
+
+
+def amounts_by_code(
+    conn: sqlite3.Connection, institution_code: str, period: Period
+) -> list[_CodeRow]:
+    """ED-5 input: each drug bought in `period` with its flags, amount and quantity.
+
+    In the order the per-(month, code) rows used to give them — by the month
+    first bought, then code — so float sums add up in the same order.
+    """
+    rows = _tuples(conn, _PER_CODE_SQL, _period_params(institution_code, period))
+    rows.sort(key=lambda r: (r[8][:7], r[0]))
+    return [r[:8] for r in rows]
+
+
+# Membership of each STRUCTURE_CLASSES class, on an amounts_by_code row.
+_CLASS_MEMBER = {
+    "essential": lambda r: bool(r[1]),
+    "non_essential": lambda r: not r[1],
+    "generic": lambda r: not r[2],
+    "originator": lambda r: bool(r[2]),
+    "negotiated": lambda r: bool(r[3]),
+    "vbp": lambda r: bool(r[4]),
+}
+
+
+def structure_from_codes(now: list[_CodeRow], before: list[_CodeRow]) -> list[StructureRow]:
+    """ED-5 (same figures as `use_structure`) from amounts_by_code rows of both spans."""
+    cur = {r[0]: (r, r[6], 0.0 + r[7] * r[5]) for r in now}
+    prev = {r[0]: (r, r[6], 0.0 + r[7] * r[5]) for r in before}
+    result = []
+    for klass, label, _member in STRUCTURE_CLASSES:
+        member = _CLASS_MEMBER[klass]
+        codes = [v for v in cur.values() if member(v[0])]
+        prev_codes = [v for v in prev.values() if member(v[0])]
+        both = []
+        for r, fen, q in codes:
+            old = prev.get(r[0])
+            if old is not None and q > 0 and old[2] > 0:
+                both.append((fen, q, old[1], old[2]))
+        now_value = sum(fen for fen, _q, _pf, _pq in both)
+        then_value = sum(pf / pq * q for _fen, q, pf, pq in both)
+        change = (now_value / then_value - 1) if then_value else None
+        result.append(StructureRow(
+            klass, label, sum(v[1] for v in codes), sum(v[2] for v in codes),
+            sum(v[1] for v in prev_codes), sum(v[2] for v in prev_codes), change,
+        ))
+    return result
+
+
 def compute_essential(
     conn: sqlite3.Connection,
     institution: Institution,
@@ -356,15 +532,75 @@ def compute_essential(
     `products` lets the what-if view pass a changed catalogue without
     touching the database.
     """
-    period = period or natural_year_to_date(as_of)
-    if products is None:
-        products = load_products(conn)
-    target, basis = target_for(institution.level, profile)
-    entries, list_name, list_from = list_entries(conn, as_of, products)
-    by_code = {p.code: p for p in products}
+    return _compute(conn, institution, as_of, profile, period=period, products=products)
 
-    now = _amounts_by_month_and_code(conn, institution.code, period)
-    before = _amounts_by_month_and_code(conn, institution.code, period.shifted_years(-1))
+
+def _compute(
+    conn: sqlite3.Connection,
+    institution: Institution,
+    as_of: dt.date,
+    profile: PolicyProfile,
+    *,
+    period: Period | None,
+    products: list[CatalogueProduct] | None,
+    purchases: tuple[list[MonthShare], list[StructureRow]] | None = None,
+) -> EssentialFigures:
+    period = period or natural_year_to_date(as_of)
+    target, basis = target_for(institution.level, profile)
+    rows: list[tuple] | None = None
+    if products is None:
+        # The stored catalogue: tuples only; objects are built if asked for.
+        rows = product_rows(conn)
+        counted_rows = _counted_rows(rows)
+        specs = _specs((r[0], r[1], r[2], r[3], r[7]) for r in counted_rows)
+        entries, list_name, list_from = _list_entries(
+            conn, as_of, lambda: [_Matchable(r[0], r[1], r[2], r[3]) for r in counted_rows]
+        )
+    else:
+        specs = catalogue_specs(products)
+        entries, list_name, list_from = list_entries(conn, as_of, products)
+
+    if purchases is not None:
+        trend, structure = purchases
+    elif products is None:
+        trend = monthly_amounts(conn, institution.code, period)
+        structure = structure_from_codes(
+            amounts_by_code(conn, institution.code, period),
+            amounts_by_code(conn, institution.code, period.shifted_years(-1)),
+        )
+    else:
+        trend, structure = _purchases_for_catalogue(conn, institution.code, period, products)
+    return EssentialFigures(
+        institution=institution,
+        as_of=as_of,
+        period=period,
+        profile=profile.label,
+        target=target,
+        target_basis=basis,
+        specs=specs,
+        entries=entries,
+        list_name=list_name,
+        list_effective_from=list_from,
+        essential_fen=sum(m.essential_fen for m in trend),
+        total_fen=sum(m.total_fen for m in trend),
+        trend=trend,
+        structure=structure,
+        product_rows=rows,
+        _products=products,
+    )
+
+
+_Matchable = namedtuple("_Matchable", "code generic_name dosage_form specification")
+
+
+def _purchases_for_catalogue(
+    conn: sqlite3.Connection, institution_code: str, period: Period,
+    products: Sequence[CatalogueProduct],
+) -> tuple[list[MonthShare], list[StructureRow]]:
+    """ED-4 and ED-5 for a catalogue given in memory (flags may differ from the table)."""
+    by_code = {p.code: p for p in products}
+    now = _amounts_by_month_and_code(conn, institution_code, period)
+    before = _amounts_by_month_and_code(conn, institution_code, period.shifted_years(-1))
     monthly: dict[str, list[int]] = {m: [0, 0] for m in months_between(period)}
     for month, code, fen, _qty in now:
         p = by_code.get(code)
@@ -375,23 +611,7 @@ def compute_essential(
         if p.is_essential:
             cell[0] += fen
     trend = [MonthShare(m, e, t) for m, (e, t) in sorted(monthly.items())]
-    return EssentialFigures(
-        institution=institution,
-        as_of=as_of,
-        period=period,
-        profile=profile.label,
-        target=target,
-        target_basis=basis,
-        specs=catalogue_specs(products),
-        entries=entries,
-        list_name=list_name,
-        list_effective_from=list_from,
-        essential_fen=sum(m.essential_fen for m in trend),
-        total_fen=sum(m.total_fen for m in trend),
-        trend=trend,
-        structure=use_structure(now, before, by_code),
-        products=products,
-    )
+    return trend, use_structure(now, before, by_code)
 
 
 def what_if(
@@ -404,7 +624,9 @@ def what_if(
 ) -> EssentialFigures:
     """The figures as they would be after retiring / (re)activating products.
 
-    Nothing is written: the catalogue is changed in memory only.
+    Nothing is written: the catalogue is changed in memory only. Purchases
+    (ED-4, ED-5) do not depend on whether a product is active, so they are
+    the figures' own, not queried again.
     """
     retire_set, activate_set = set(retire), set(activate)
     changed = []
@@ -414,8 +636,10 @@ def what_if(
         elif p.code in activate_set:
             p = _with_active(p, True)
         changed.append(p)
-    return compute_essential(conn, figures.institution, figures.as_of, profile,
-                             period=figures.period, products=changed)
+    return _compute(conn, figures.institution, figures.as_of, profile,
+                    period=figures.period, products=changed,
+                    purchases=(figures.trend, figures.structure))
+
 
 
 def _with_active(p: CatalogueProduct, active: bool) -> CatalogueProduct:
