@@ -42,4 +42,35 @@ def format_indicators(result: dict[str, Any]) -> str:
         if gap.get("equip_entries"):
             lines.append(f"  差距：再配备 {gap['equip_entries']} 个基药目录品规")
         lines.append(f"  基药采购金额占比 {pct(ess['amount_share'])}")
+    bands = {"complete": "完成", "incomplete": "未完成", "unqualified": "不合格"}
+    if result.get("agreements"):
+        lines.append("")
+        lines.append("集采约定采购量（进度 / 序时进度 / 非中选占比 / 结果）")
+        for a in result["agreements"]:
+            flags = []
+            if a["behind_schedule"]:
+                flags.append("落后序时")
+            if a["non_selected_alert"]:
+                flags.append("非中选超标")
+            if a["exempt"]:
+                flags.append("免考核")
+            lines.append(
+                f"  {a['batch']} {a['generic']}：{pct(a['progress'])} / {pct(a['time_progress'])} / "
+                f"{pct(a['non_selected_share'])} / {bands.get(a['band'], a['band'])}"
+                + (f"  [{'，'.join(flags)}]" if flags else "")
+            )
+    if result.get("suppliers"):
+        lines.append("")
+        lines.append("配送企业（订单明细 / 响应率 / 配送及时率 / 超 48 小时未响应）")
+        for sup in result["suppliers"]:
+            lines.append(
+                f"  {sup['supplier']}：{sup['orders']} / {pct(sup['response_rate'])} / "
+                f"{pct(sup['timeliness'])} / {sup['unresponded_48h']}"
+            )
+    if result.get("payments"):
+        pay = result["payments"]
+        lines.append("")
+        lines.append(
+            f"回款：30 天回款率 {pct(pay['thirty_day_rate'])}，线下采购占比 {pct(pay['offline_share'])}"
+        )
     return "\n".join(lines)
