@@ -43,6 +43,7 @@ from pharmacy_app.essential_match import (
     spec_key,
     strip_form_suffix,
 )
+from pharmacy_app.indicators.common import Alert, as_float
 from pharmacy_app.policy import PolicyProfile
 
 ROLES = ("selected", "backup", "substitute")
@@ -107,26 +108,6 @@ class Exemption:
 # ---------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Alert:
-    """One monitoring alert: the rule, what it is about, the figure against its threshold."""
-
-    rule: str
-    subject: str
-    figure: Fraction | None
-    threshold: Fraction | None
-    message: str
-
-    def to_json(self) -> dict:
-        return {
-            "rule": self.rule,
-            "subject": self.subject,
-            "figure": as_float(self.figure),
-            "threshold": as_float(self.threshold),
-            "message": self.message,
-        }
-
-
 @dataclass(frozen=True)
 class ProductFigures:
     """One product of an agreement's 通用名 (or a listed substitute) in the procurement year.
@@ -351,10 +332,6 @@ class AgreementTotal:
 # ---------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------
-def as_float(value: Fraction | None) -> float | None:
-    return None if value is None else round(float(value), 6)
-
-
 def qty_json(value: Qty | None) -> int | float | None:
     """Whole quantities as int (as FORMATS.md shows them), others as a rounded float."""
     if value is None or isinstance(value, int):

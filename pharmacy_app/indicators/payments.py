@@ -53,8 +53,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from pharmacy_app.indicators.common import Alert, as_float, ratio
 from pharmacy_app.indicators.periods import Period, natural_year_to_date
-from pharmacy_app.indicators.suppliers import Alert, as_float, ratio
 from pharmacy_app.institutions import Institution
 from pharmacy_app.policy import PolicyProfile
 

@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from pharmacy_app.indicators.common import Alert, as_float, ratio
 from pharmacy_app.indicators.periods import Period, natural_year_to_date
 from pharmacy_app.institutions import Institution
 from pharmacy_app.policy import PolicyProfile
@@ -73,30 +74,6 @@ TIER_LABELS = {
     "warning_interview": "预警：约谈，拟减少约定采购量",
     "no_data": "无可评价订单",
 }
-
-
-def ratio(numerator: int, denominator: int) -> Fraction | None:
-    """Exact share; None when nothing is judged (FORMATS.md: null)."""
-    return Fraction(numerator, denominator) if denominator else None
-
-
-def as_float(value: Fraction | None) -> float | None:
-    return None if value is None else round(float(value), 6)
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One alert line for the window, the CLI and the PDF."""
-
-    rule: str
-    subject: str
-    figure: float | int | None
-    threshold: float | int
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "subject": self.subject, "figure": self.figure,
-                "threshold": self.threshold, "message": self.message}
 
 
 @dataclass(frozen=True)
