@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", required=True, type=_as_of_date, help="截至日期 YYYY-MM-DD（当天 24 时）")
     p.add_argument("--json", action="store_true", help="输出 JSON（FORMATS.md 规定的键）")
 
+    p = sub.add_parser("alerts", help="列出全部预警（规则编号、对象、越线数值）")
+    p.add_argument("--as-of", required=True, type=_as_of_date, help="截至日期 YYYY-MM-DD（当天 24 时）")
+    p.add_argument("--json", action="store_true", help="输出 JSON 数组")
+
     p = sub.add_parser("demo", help="生成内置示例数据并打开窗口")
     p.add_argument("--no-window", action="store_true", help="只生成数据，不打开窗口")
     p.add_argument("--force", action="store_true", help="数据库已有数据时也重建示例数据")
@@ -167,6 +171,25 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from pharmacy_app.indicators import NoInstitution, compute_alerts
+    from pharmacy_app.store import open_store
+
+    conn = open_store(_db_path(args))
+    try:
+        alerts = compute_alerts(conn, args.as_of)
+    except NoInstitution as exc:
+        _err(str(exc))
+        return EXIT_FAILURE
+    if args.json:
+        print(json.dumps(alerts, ensure_ascii=False, indent=2))
+    else:
+        for alert in alerts:
+            print(f"[{alert['rule']}] {alert['message']}")
+        print(f"共 {len(alerts)} 条预警（截至 {args.as_of.isoformat()}）")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pharmacy_app.demo import DemoExists, build_demo
 
@@ -192,6 +215,7 @@ COMMANDS = {
     "init": cmd_init,
     "import": cmd_import,
     "indicators": cmd_indicators,
+    "alerts": cmd_alerts,
     "demo": cmd_demo,
 }
 

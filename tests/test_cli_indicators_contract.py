@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -23,16 +25,34 @@ SUPPLIER_KEYS = {"supplier", "orders", "response_rate", "timeliness", "unrespond
 
 
 @pytest.fixture(scope="module")
-def demo_json(tmp_path_factory) -> dict:
+def demo_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     build_demo(path, today=dt.date(2026, 11, 23))
-    import contextlib
-    import io
+    return path
 
+
+def run_json(path, *args: str):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["--db", str(path), "indicators", "--as-of", "2026-11-23", "--json"]) == 0
+        assert main(["--db", str(path), *args, "--as-of", "2026-11-23", "--json"]) == 0
     return json.loads(out.getvalue())
+
+
+@pytest.fixture(scope="module")
+def demo_json(demo_db) -> dict:
+    return run_json(demo_db, "indicators")
+
+
+def test_alerts_name_their_rule_and_figure(demo_db):
+    """`alerts` lists AV-3, AV-5, SUP-3, PAY-2 alerts of the demo with rule IDs and figures."""
+    alerts = run_json(demo_db, "alerts")
+    rules = {a["rule"] for a in alerts}
+    assert {"AV-3", "AV-5", "SUP-3", "PAY-2"} <= rules
+    for a in alerts:
+        assert set(a) == {"rule", "subject", "figure", "threshold", "message"}
+        assert a["message"]
+    families = [a["rule"].split("-")[0] for a in alerts]
+    assert families == sorted(families, key=["AV", "SUP", "PAY", "ED"].index)
 
 
 def test_top_level_and_essential_keys(demo_json):

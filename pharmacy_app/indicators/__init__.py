@@ -46,3 +46,35 @@ def compute_indicators(
         "suppliers": [s.to_json() for s in suppliers],
         "payments": payments.to_json(),
     }
+
+
+RULE_ORDER = ("AV", "SUP", "PAY", "ED")
+
+
+def compute_alerts(
+    conn: sqlite3.Connection, as_of: dt.date, profile: PolicyProfile | None = None
+) -> list[dict[str, Any]]:
+    """Every alert as of `as_of`, each with its rule ID, subject and the figure that
+    crossed the line — the list the window's alerts panel and `pharmacy-app alerts` show."""
+    from pharmacy_app.indicators.agreements import collect_alerts, compute_agreements
+    from pharmacy_app.indicators.payments import compute_payments, payment_alerts
+    from pharmacy_app.indicators.suppliers import (
+        compute_suppliers,
+        products_over_supplier_limit,
+        supplier_limit_alerts,
+    )
+
+    inst = require_institution(conn)
+    profile = profile or active_profile(conn)
+    alerts = list(collect_alerts(compute_agreements(conn, inst.code, as_of, profile)))
+    for supplier in compute_suppliers(conn, inst, as_of, profile):
+        alerts.extend(supplier.alerts)
+    alerts.extend(supplier_limit_alerts(
+        products_over_supplier_limit(conn, inst, as_of, profile), profile))
+    alerts.extend(payment_alerts(compute_payments(conn, inst, as_of, profile)))
+
+    def order(alert: Any) -> tuple[int, str]:
+        family = alert.rule.split("-")[0]
+        return (RULE_ORDER.index(family) if family in RULE_ORDER else len(RULE_ORDER), alert.rule)
+
+    return [a.to_json() for a in sorted(alerts, key=order)]
