@@ -53,6 +53,8 @@ SYNCED_TABLES = (
     "payments",
     "policy_profiles",
     "name_mappings",
+    "agreement_emergencies",
+    "agreement_exemptions",
 )
 
 
@@ -326,6 +328,44 @@ DROP INDEX IF EXISTS purchase_lines_code_time;
 CREATE INDEX purchase_lines_code_time
     ON purchase_lines(code, ordered_at, institution_code, amount_fen, qty);"""
     )
+
+@migrations(name="0005_agreement_emergencies_exemptions")
+def m0005_agreement_emergencies_exemptions(db: Database) -> None:
+    """Declared supply emergencies (AV-7, AV-8) and exempt 通用名 (AV-9), seed 001 §14.
+
+    They are dated records, not flags on an agreement, because an emergency
+    covers a span of days and an exemption starts on the day it is declared:
+    figures as of an earlier date must not see them.
+    """
+    db.executescript(
+        f"""
+CREATE TABLE agreement_emergencies ({RECORD_COLUMNS},
+    institution_code TEXT NOT NULL,
+    batch TEXT NOT NULL DEFAULT '',
+    generic TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    end_date TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    confirmed_by TEXT NOT NULL DEFAULT '',
+    CHECK (end_date >= start_date),
+    UNIQUE (institution_code, batch, generic, start_date)
+);
+CREATE TABLE agreement_exemptions ({RECORD_COLUMNS},
+    institution_code TEXT NOT NULL,
+    batch TEXT NOT NULL DEFAULT '',
+    generic TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN
+        ('key_monitoring', 'public_health_event', 'guideline_change', 'other')),
+    declared_on TEXT NOT NULL,
+    agreement_start TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    UNIQUE (institution_code, batch, generic, declared_on)
+);
+"""
+        + change_log_triggers("agreement_emergencies")
+        + change_log_triggers("agreement_exemptions")
+    )
+
 
 def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]

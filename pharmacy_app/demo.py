@@ -64,6 +64,8 @@ DEACTIVATED_ON = dt.date(2026, 3, 1)
 # to agreements). Reference data (essential lists, name mappings) and
 # settings are kept: they are not demo data.
 DATA_TABLES = (
+    "agreement_emergencies",
+    "agreement_exemptions",
     "payments",
     "purchase_lines",
     "agreement_products",

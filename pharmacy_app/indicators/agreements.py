@@ -560,7 +560,7 @@ def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
 
 
 def stored_emergencies(conn: sqlite3.Connection, institution_code: str) -> list[SupplyEmergency]:
-    """Emergencies of the proposed `agreement_emergencies` table, when a migration has added it."""
+    """AV-7: supply emergencies the institution declared (table from migration 0005)."""
     if not _table_exists(conn, "agreement_emergencies"):
         return []
     return [
@@ -575,7 +575,7 @@ def stored_emergencies(conn: sqlite3.Connection, institution_code: str) -> list[
 
 
 def stored_exemptions(conn: sqlite3.Connection, institution_code: str) -> list[Exemption]:
-    """Exemptions of the proposed `agreement_exemptions` table, when a migration has added it."""
+    """AV-9: exemptions the institution recorded (table from migration 0005)."""
     if not _table_exists(conn, "agreement_exemptions"):
         return []
     return [
