@@ -400,13 +400,10 @@ def test_av7_backup_purchases_during_an_emergency_count_as_selected(db):
     assert one(db, "2026-06-30", emergencies=[other_batch]).selected_qty == 240
 
 
-def test_av7_emergencies_are_read_from_the_proposed_table_when_it_exists(db):
+def test_av7_emergencies_declared_in_the_database_apply(db):
+    """AV-7: an emergency stored in agreement_emergencies (migration 0005) is honoured."""
     add_agreement(db)
     buy(db, BAK, 5, "2026-05-10")
-    db.execute(
-        """CREATE TABLE agreement_emergencies (id INTEGER PRIMARY KEY, institution_code TEXT,
-               batch TEXT, generic TEXT, start_date TEXT, end_date TEXT, reason TEXT)"""
-    )
     db.execute(
         """INSERT INTO agreement_emergencies (institution_code, batch, generic, start_date,
                end_date, reason) VALUES ('H1', '', '阿莫西林胶囊', '2026-05-01', '2026-05-31', '停产')"""
@@ -433,13 +430,9 @@ def test_av9_exempt_flag_with_reason_and_no_completion_alerts(db):
     assert not one(db, "2026-06-30", exemptions=[old]).exempt
 
 
-def test_av9_exemptions_are_read_from_the_proposed_table_when_it_exists(db):
+def test_av9_exemptions_recorded_in_the_database_apply(db):
+    """AV-9: an exemption stored in agreement_exemptions (migration 0005) is honoured."""
     add_agreement(db)
-    db.execute(
-        """CREATE TABLE agreement_exemptions (id INTEGER PRIMARY KEY, institution_code TEXT,
-               batch TEXT, generic TEXT, reason TEXT, declared_on TEXT, agreement_start TEXT,
-               note TEXT)"""
-    )
     db.execute(
         """INSERT INTO agreement_exemptions (institution_code, batch, generic, reason, declared_on,
                agreement_start, note)
