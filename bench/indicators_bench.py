@@ -178,13 +178,8 @@ def steps(conn, as_of: dt.date) -> list[tuple[str, float]]:
     t2, _profile = timed(active_profile, conn)
     out.append(("institution + profile", t + t2))
     period = natural_year_to_date(as_of)
-    t, rows = timed(ed.product_rows, conn)
-    out.append((f"product_rows ({len(rows):,} tuples)", t))
-    t, counted = timed(ed._counted_rows, rows)
-    t2, specs = timed(
-        lambda: ed._specs((r[0], r[1], r[2], r[3], r[7]) for r in counted)
-    )
-    out.append((f"catalogue 品规 (ED-1, {len(specs):,})", t + t2))
+    t, specs = timed(ed.stored_catalogue_specs, conn)
+    out.append((f"catalogue 品规 (ED-1, {len(specs):,})", t))
     t, _ = timed(ed.monthly_amounts, conn, inst.code, period)
     out.append(("monthly amounts (ED-4)", t))
     t, now = timed(ed.amounts_by_code, conn, inst.code, period)
@@ -193,8 +188,8 @@ def steps(conn, as_of: dt.date) -> list[tuple[str, float]]:
     out.append((f"purchases year before ({len(before):,} drugs)", t))
     t, _ = timed(ed.structure_from_codes, now, before)
     out.append(("use structure (ED-5)", t))
-    t, products = timed(ed.products_from_rows, rows)
-    out.append((f"products objects (lazy; UI/what-if) ({len(products):,})", t))
+    t, products = timed(ed.load_products, conn)
+    out.append((f"load_products (lazy: UI/what-if) ({len(products):,})", t))
     t, (entries, _name, _from) = timed(ed.list_entries, conn, LIST_AS_OF, products)
     out.append((f"list_entries on {LIST_AS_OF} ({len(entries or ()):,})", t))
     return out
@@ -258,6 +253,14 @@ def run(db: Path, args: argparse.Namespace) -> None:
         print(f"{'cold (first call, new connection)':<40}{cold:>9.3f}")
         print(f"{'warm median of ' + str(len(warm)):<40}{statistics.median(warm):>9.3f}")
         print(f"{'warm min / max':<40}{min(warm):>9.3f} / {max(warm):.3f}")
+        from pharmacy_app.indicators import require_institution
+        from pharmacy_app.indicators.essential import compute_essential
+        from pharmacy_app.policy import active_profile
+
+        inst, profile = require_institution(conn), active_profile(conn)
+        essential = [timed(compute_essential, conn, inst, AS_OF, profile)[0]
+                     for _ in range(args.runs)]
+        print(f"{'essential section alone, warm median':<40}{statistics.median(essential):>9.3f}")
         listed = [timed(compute_indicators, conn, LIST_AS_OF)[0] for _ in range(args.runs)]
         print(
             f"{'warm median on ' + str(LIST_AS_OF) + ' (list)':<40}"

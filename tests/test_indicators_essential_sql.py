@@ -136,10 +136,27 @@ def test_fast_path_equals_the_in_memory_catalogue_path(random_db):
     slow = compute_essential(random_db, inst, AS_OF, profile, products=load_products(random_db))
     assert fast.trend == slow.trend
     assert fast.structure == slow.structure
+    assert fast.to_json() == slow.to_json()
     assert fast.specs == slow.specs
     assert fast.entries == slow.entries
-    assert fast.to_json() == slow.to_json()
     assert fast.products == slow.products
+
+
+def test_fast_path_equals_the_in_memory_path_with_a_list_in_force(random_db):
+    cur = random_db.execute(
+        "INSERT INTO essential_lists (name, edition, effective_from, source) "
+        "VALUES ('测试目录', 'test', '2026-01-01', 'test')")
+    random_db.executemany(
+        """INSERT INTO essential_list_entries (list_id, seq, generic_name, dosage_form, specification)
+           VALUES (?, ?, ?, ?, ?)""",
+        [(cur.lastrowid, "1", "阿莫西林", "胶囊", "0.25g"), (cur.lastrowid, "2", "硝苯地平", "片剂", None),
+         (cur.lastrowid, "3", "二甲双胍", "片剂", "0.5g")],
+    )
+    inst, profile = current_institution(random_db), builtin_profile()
+    fast = compute_essential(random_db, inst, AS_OF, profile)
+    slow = compute_essential(random_db, inst, AS_OF, profile, products=load_products(random_db))
+    assert fast.entries == slow.entries and fast.list_entries == 3
+    assert fast.list_entries_matched == 2
 
 
 def test_lazy_products_are_the_catalogue_objects(random_db):

@@ -129,16 +129,22 @@ class EssentialFigures:
     total_fen: int
     trend: list[MonthShare]
     structure: list[StructureRow]
-    # The catalogue, built on first use of `products` from `product_rows`
-    # (plain tuples in PRODUCT_COLUMNS order): the figures themselves never
-    # need the objects, only the dashboard's lists and `what_if` do.
-    product_rows: Sequence[tuple] | None = field(repr=False, default=None)
+    # The catalogue, read on first use of `products` by `product_loader`: the
+    # figures themselves never need it, only the dashboard's lists and
+    # `what_if` do. The loader reads through the connection the figures were
+    # computed on, so the first use must be on that connection's thread (the
+    # dashboard's worker does so right after computing).
+    product_loader: Callable[[], list[CatalogueProduct]] | None = field(
+        repr=False, default=None
+    )
     _products: list[CatalogueProduct] | None = field(repr=False, default=None)
 
     @property
     def products(self) -> list[CatalogueProduct]:
         if self._products is None:
-            self._products = products_from_rows(self.product_rows or ())
+            loader = self.product_loader
+            self._products = loader() if loader is not None else []
+            self.product_loader = None
         return self._products
 
     @products.setter
@@ -302,11 +308,6 @@ def catalogue_specs(products: Iterable[CatalogueProduct]) -> list[SpecRow]:
     )
 
 
-def _counted_rows(rows: Iterable[tuple]) -> list[tuple]:
-    """`counted` for product_rows tuples."""
-    return [r for r in rows if r[6] and r[5] == "drug"]
-
-
 def _specs(items: Iterable[tuple[str, str, str, str | None, object]]) -> list[SpecRow]:
     """(code, name, form, spec, is_essential) of the counted products, in catalogue order.
 
@@ -324,8 +325,30 @@ def _specs(items: Iterable[tuple[str, str, str, str | None, object]]) -> list[Sp
             if essential:
                 g[0] = True
             g[1].append(code)
+    return _merge_specs((n, f, sp, e, c) for (n, f, sp), (e, c) in raw.items())
+
+
+_SPEC_GROUPS_SQL = """
+SELECT generic_name, dosage_form, specification, max(is_essential != 0),
+       group_concat(code, char(31)), min(id) AS first
+FROM products WHERE active AND kind = 'drug'
+GROUP BY generic_name, dosage_form, specification
+ORDER BY first"""
+
+
+def stored_catalogue_specs(conn: sqlite3.Connection) -> list[SpecRow]:
+    """`catalogue_specs(load_products(conn))`, grouped by raw (name, form, spec) in SQL."""
+    rows = _tuples(conn, _SPEC_GROUPS_SQL, ())
+    return _merge_specs(
+        (name, form, spec, bool(essential), codes.split("\x1f"))
+        for name, form, spec, essential, codes, _first in rows
+    )
+
+
+def _merge_specs(raw: Iterable[tuple[str, str, str, bool, list[str]]]) -> list[SpecRow]:
+    """SpecRows from raw (name, form, spec) groups given in first-seen order."""
     groups: dict[tuple[str, str, str], list] = {}
-    for (name, form, spec), (essential, codes) in raw.items():  # first-seen order
+    for name, form, spec, essential, codes in raw:
         key = spec_key(name, form, spec)
         g = groups.get(key)
         if g is None:
@@ -435,7 +458,7 @@ GROUP BY 1"""
 
 _PER_CODE_SQL = """
 SELECT p.code, p.is_essential, p.originator, p.negotiated, p.is_vbp, p.conversion,
-       sum(l.amount_fen), sum(l.qty), min(l.ordered_at)
+       sum(l.amount_fen), sum(l.qty)
 FROM products p CROSS JOIN purchase_lines l ON l.code = p.code
 WHERE p.kind = 'drug' AND l.institution_code = ? AND l.ordered_at >= ? AND l.ordered_at < ?
 GROUP BY p.id"""
@@ -475,47 +498,69 @@ def amounts_by_code(
 ) -> list[_CodeRow]:
     """ED-5 input: each drug bought in `period` with its flags, amount and quantity.
 
-    In the order the per-(month, code) rows used to give them — by the month
-    first bought, then code — so float sums add up in the same order.
+    In catalogue order (use_structure added them up in the order of the
+    month first bought: the price change may differ in its last bits).
     """
-    rows = _tuples(conn, _PER_CODE_SQL, _period_params(institution_code, period))
-    rows.sort(key=lambda r: (r[8][:7], r[0]))
-    return [r[:8] for r in rows]
-
-
-# Membership of each STRUCTURE_CLASSES class, on an amounts_by_code row.
-_CLASS_MEMBER = {
-    "essential": lambda r: bool(r[1]),
-    "non_essential": lambda r: not r[1],
-    "generic": lambda r: not r[2],
-    "originator": lambda r: bool(r[2]),
-    "negotiated": lambda r: bool(r[3]),
-    "vbp": lambda r: bool(r[4]),
-}
+    return _tuples(conn, _PER_CODE_SQL, _period_params(institution_code, period))
 
 
 def structure_from_codes(now: list[_CodeRow], before: list[_CodeRow]) -> list[StructureRow]:
-    """ED-5 (same figures as `use_structure`) from amounts_by_code rows of both spans."""
-    cur = {r[0]: (r, r[6], 0.0 + r[7] * r[5]) for r in now}
-    prev = {r[0]: (r, r[6], 0.0 + r[7] * r[5]) for r in before}
+    """ED-5 (same figures as `use_structure`) from amounts_by_code rows of both spans.
+
+    One pass over each span's drugs instead of one per class: every class's
+    sums still add its drugs in the rows' order, so float sums are those of
+    `use_structure` exactly.
+    """
+    n = len(STRUCTURE_CLASSES)
+    # Per class: amount, quantity (units), Paasche now value, Paasche then value.
+    cur_sums = [[0, 0, 0, 0] for _ in range(n)]
+    prev_sums = [[0, 0] for _ in range(n)]
+    prev: dict[str, tuple[int, float]] = {}
+    for code, essential, originator, negotiated, vbp, conversion, fen, qty in before:
+        q = 0.0 + qty * conversion
+        prev[code] = (fen, q)
+        for k in _classes(essential, originator, negotiated, vbp):
+            acc = prev_sums[k]
+            acc[0] += fen
+            acc[1] += q
+    for code, essential, originator, negotiated, vbp, conversion, fen, qty in now:
+        q = 0.0 + qty * conversion
+        old = prev.get(code)
+        both = old is not None and q > 0 and old[1] > 0
+        then = old[0] / old[1] * q if both else 0.0  # type: ignore[index]
+        for k in _classes(essential, originator, negotiated, vbp):
+            acc = cur_sums[k]
+            acc[0] += fen
+            acc[1] += q
+            if both:
+                acc[2] += fen
+                acc[3] += then
     result = []
-    for klass, label, _member in STRUCTURE_CLASSES:
-        member = _CLASS_MEMBER[klass]
-        codes = [v for v in cur.values() if member(v[0])]
-        prev_codes = [v for v in prev.values() if member(v[0])]
-        both = []
-        for r, fen, q in codes:
-            old = prev.get(r[0])
-            if old is not None and q > 0 and old[2] > 0:
-                both.append((fen, q, old[1], old[2]))
-        now_value = sum(fen for fen, _q, _pf, _pq in both)
-        then_value = sum(pf / pq * q for _fen, q, pf, pq in both)
+    for k, (klass, label, _member) in enumerate(STRUCTURE_CLASSES):
+        amount, qty_units, now_value, then_value = cur_sums[k]
         change = (now_value / then_value - 1) if then_value else None
-        result.append(StructureRow(
-            klass, label, sum(v[1] for v in codes), sum(v[2] for v in codes),
-            sum(v[1] for v in prev_codes), sum(v[2] for v in prev_codes), change,
-        ))
+        result.append(StructureRow(klass, label, amount, qty_units,
+                                   prev_sums[k][0], prev_sums[k][1], change))
     return result
+
+
+# The STRUCTURE_CLASSES indexes a drug belongs to, by (essential, originator,
+# negotiated, vbp): essential|non_essential, generic|originator, negotiated, vbp.
+_CLASS_INDEX = {k: i for i, (k, _l, _m) in enumerate(STRUCTURE_CLASSES)}
+
+
+def _classes(essential: object, originator: object, negotiated: object, vbp: object) -> tuple:
+    return _CLASS_SETS[bool(essential), bool(originator), bool(negotiated), bool(vbp)]
+
+
+_CLASS_SETS = {
+    (e, o, n, v): tuple(sorted(
+        [_CLASS_INDEX["essential" if e else "non_essential"],
+         _CLASS_INDEX["originator" if o else "generic"]]
+        + ([_CLASS_INDEX["negotiated"]] if n else []) + ([_CLASS_INDEX["vbp"]] if v else [])
+    ))
+    for e in (False, True) for o in (False, True) for n in (False, True) for v in (False, True)
+}
 
 
 def compute_essential(
@@ -547,15 +592,10 @@ def _compute(
 ) -> EssentialFigures:
     period = period or natural_year_to_date(as_of)
     target, basis = target_for(institution.level, profile)
-    rows: list[tuple] | None = None
     if products is None:
-        # The stored catalogue: tuples only; objects are built if asked for.
-        rows = product_rows(conn)
-        counted_rows = _counted_rows(rows)
-        specs = _specs((r[0], r[1], r[2], r[3], r[7]) for r in counted_rows)
-        entries, list_name, list_from = _list_entries(
-            conn, as_of, lambda: [_Matchable(r[0], r[1], r[2], r[3]) for r in counted_rows]
-        )
+        # The stored catalogue: grouped in SQL; objects are read if asked for.
+        specs = stored_catalogue_specs(conn)
+        entries, list_name, list_from = _list_entries(conn, as_of, lambda: _stored_counted(conn))
     else:
         specs = catalogue_specs(products)
         entries, list_name, list_from = list_entries(conn, as_of, products)
@@ -585,12 +625,19 @@ def _compute(
         total_fen=sum(m.total_fen for m in trend),
         trend=trend,
         structure=structure,
-        product_rows=rows,
+        product_loader=(lambda: load_products(conn)) if products is None else None,
         _products=products,
     )
 
 
 _Matchable = namedtuple("_Matchable", "code generic_name dosage_form specification")
+
+
+def _stored_counted(conn: sqlite3.Connection) -> list[_Matchable]:
+    """What ED-2 matching reads of `counted(load_products(conn))`, same order."""
+    rows = _tuples(conn, "SELECT code, generic_name, dosage_form, specification FROM products "
+                         "WHERE active AND kind = 'drug'", ())
+    return list(map(_Matchable._make, rows))
 
 
 def _purchases_for_catalogue(
@@ -611,7 +658,35 @@ def _purchases_for_catalogue(
         if p.is_essential:
             cell[0] += fen
     trend = [MonthShare(m, e, t) for m, (e, t) in sorted(monthly.items())]
-    return trend, use_structure(now, before, by_code)
+    return trend, structure_from_codes(
+        _code_rows(now, products, by_code), _code_rows(before, products, by_code)
+    )
+
+
+def _code_rows(
+    rows: list[tuple[str, str, int, float]],
+    products: Sequence[CatalogueProduct],
+    by_code: dict[str, CatalogueProduct],
+) -> list[_CodeRow]:
+    """amounts_by_code's rows (same order: the catalogue's) from per-(month, code) rows."""
+    sums: dict[str, list] = {}
+    for _month, code, fen, qty in rows:
+        p = by_code.get(code)
+        if p is None or p.kind != "drug":
+            continue
+        acc = sums.get(code)
+        if acc is None:
+            sums[code] = [fen, qty]
+        else:
+            acc[0] += fen
+            acc[1] += qty
+    out = []
+    for p in products:
+        acc = sums.pop(p.code, None) if by_code[p.code] is p else None
+        if acc is not None:
+            out.append((p.code, p.is_essential, p.originator, p.negotiated, p.is_vbp,
+                        p.conversion, acc[0], acc[1]))
+    return out
 
 
 def what_if(
