@@ -186,3 +186,17 @@ def test_what_if_keeps_the_purchase_figures(random_db):
     assert after.trend == fresh.trend and after.structure == fresh.structure
     assert after.specs == fresh.specs
     assert sum(len(s.codes) for s in after.specs) == sum(len(s.codes) for s in figures.specs) - 5
+
+
+@pytest.mark.parametrize("start", [dt.date(2025, 3, 15), dt.date(2024, 1, 1)])
+def test_other_periods_equal_the_in_memory_path(random_db, start):
+    """A period across a year end, and one of more months than get a column each."""
+    from pharmacy_app.indicators.periods import Period
+
+    inst, profile = current_institution(random_db), builtin_profile()
+    period = Period(start, AS_OF)
+    fast = compute_essential(random_db, inst, AS_OF, profile, period=period)
+    slow = compute_essential(random_db, inst, AS_OF, profile, period=period,
+                             products=load_products(random_db))
+    assert fast.trend == slow.trend and fast.structure == slow.structure
+    assert fast.total_fen > 0

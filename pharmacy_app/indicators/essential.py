@@ -504,6 +504,51 @@ def amounts_by_code(
     return _tuples(conn, _PER_CODE_SQL, _period_params(institution_code, period))
 
 
+# Months of a period past which ED-4 is a query of its own.
+_MONTH_COLUMNS_MAX = 24
+
+
+def amounts_by_code_and_month(
+    conn: sqlite3.Connection, institution_code: str, period: Period
+) -> tuple[list[_CodeRow], list[MonthShare]]:
+    """amounts_by_code and monthly_amounts of one period, in one pass over its lines.
+
+    Each drug's row also carries its amount per month of the period (one
+    FILTER column a month); ED-4 adds those up by the drug's essential flag.
+    Should a line fall in no month column (a malformed ordered_at) or the
+    period span many months, ED-4 is queried on its own instead.
+    """
+    months = months_between(period)
+    if len(months) > _MONTH_COLUMNS_MAX:
+        return amounts_by_code(conn, institution_code, period), monthly_amounts(
+            conn, institution_code, period)
+    bounds = [*months, _next_month(months[-1])]
+    columns = "".join(
+        f",\n       sum(l.amount_fen) FILTER (WHERE l.ordered_at >= '{lo}' AND l.ordered_at < '{hi}')"
+        for lo, hi in zip(bounds, bounds[1:])
+    )
+    sql = _PER_CODE_SQL.replace("sum(l.qty)", "sum(l.qty)" + columns, 1)
+    rows = _tuples(conn, sql, _period_params(institution_code, period))
+    essential = [0] * len(months)
+    total = [0] * len(months)
+    for r in rows:
+        fen = r[8:]
+        if sum(f or 0 for f in fen) != r[6]:
+            return [r[:8] for r in rows], monthly_amounts(conn, institution_code, period)
+        for i, f in enumerate(fen):
+            if f:
+                total[i] += f
+                if r[1]:
+                    essential[i] += f
+    trend = [MonthShare(m, e, t) for m, e, t in zip(months, essential, total)]
+    return [r[:8] for r in rows], trend
+
+
+def _next_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
 def structure_from_codes(now: list[_CodeRow], before: list[_CodeRow]) -> list[StructureRow]:
     """ED-5 (same figures as `use_structure`) from amounts_by_code rows of both spans.
 
@@ -603,10 +648,9 @@ def _compute(
     if purchases is not None:
         trend, structure = purchases
     elif products is None:
-        trend = monthly_amounts(conn, institution.code, period)
+        now, trend = amounts_by_code_and_month(conn, institution.code, period)
         structure = structure_from_codes(
-            amounts_by_code(conn, institution.code, period),
-            amounts_by_code(conn, institution.code, period.shifted_years(-1)),
+            now, amounts_by_code(conn, institution.code, period.shifted_years(-1))
         )
     else:
         trend, structure = _purchases_for_catalogue(conn, institution.code, period, products)
