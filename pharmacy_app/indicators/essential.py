@@ -18,6 +18,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import pairwise
 
 from pharmacy_app.essential_lists import list_in_force
 from pharmacy_app.essential_match import list_mappings, match_entries, spec_key
@@ -286,7 +287,7 @@ def products_from_rows(rows: Iterable[tuple]) -> list[CatalogueProduct]:
         p = new(CatalogueProduct)
         p.__dict__.update(zip(names, (r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]),
                                       bool(r[7]), bool(r[8]), bool(r[9]), bool(r[10]),
-                                      bool(r[11]), r[12])))
+                                      bool(r[11]), r[12]), strict=True))
         append(p)
     return out
 
@@ -525,7 +526,7 @@ def amounts_by_code_and_month(
     bounds = [*months, _next_month(months[-1])]
     columns = "".join(
         f",\n       sum(l.amount_fen) FILTER (WHERE l.ordered_at >= '{lo}' AND l.ordered_at < '{hi}')"
-        for lo, hi in zip(bounds, bounds[1:])
+        for lo, hi in pairwise(bounds)
     )
     sql = _PER_CODE_SQL.replace("sum(l.qty)", "sum(l.qty)" + columns, 1)
     rows = _tuples(conn, sql, _period_params(institution_code, period))
@@ -540,7 +541,7 @@ def amounts_by_code_and_month(
                 total[i] += f
                 if r[1]:
                     essential[i] += f
-    trend = [MonthShare(m, e, t) for m, e, t in zip(months, essential, total)]
+    trend = [MonthShare(m, e, t) for m, e, t in zip(months, essential, total, strict=True)]
     return [r[:8] for r in rows], trend
 
 
