@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -19,19 +18,11 @@ HEADER = "药品编码,通用名,剂型,规格,包装,生产企业,基药,集采
 
 
 @pytest.fixture
-def importers(monkeypatch: pytest.MonkeyPatch):
-    """The real importers package, or the stand-in while it is being written."""
-    try:
-        import pharmacy_app.importers as real
+def importers():
+    """The real importers package: the dialog is tested against what the CLI uses."""
+    import pharmacy_app.importers as real
 
-        if hasattr(real, "run_import"):
-            return real
-    except ImportError:
-        pass
-    import fake_importers
-
-    monkeypatch.setitem(sys.modules, "pharmacy_app.importers", fake_importers)
-    return fake_importers
+    return real
 
 
 def write_csv(path: Path, header: str, *lines: str) -> Path:
