@@ -14,11 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sqlite3
-from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import pairwise
+from itertools import compress, pairwise
 
 from pharmacy_app.essential_lists import list_in_force
 from pharmacy_app.essential_match import list_mappings, match_entries, spec_key
@@ -530,19 +529,18 @@ def amounts_by_code_and_month(
     )
     sql = _PER_CODE_SQL.replace("sum(l.qty)", "sum(l.qty)" + columns, 1)
     rows = _tuples(conn, sql, _period_params(institution_code, period))
-    essential = [0] * len(months)
-    total = [0] * len(months)
-    for r in rows:
-        fen = r[8:]
-        if sum(f or 0 for f in fen) != r[6]:
-            return [r[:8] for r in rows], monthly_amounts(conn, institution_code, period)
-        for i, f in enumerate(fen):
-            if f:
-                total[i] += f
-                if r[1]:
-                    essential[i] += f
+    per_code = [r[:8] for r in rows]
+    if not rows:
+        return per_code, [MonthShare(m, 0, 0) for m in months]
+    columns = list(zip(*rows, strict=True))
+    is_essential = [bool(e) for e in columns[1]]
+    month_columns = [[f or 0 for f in col] for col in columns[8:]]
+    total = [sum(col) for col in month_columns]
+    if sum(total) != sum(columns[6]):  # a line in no month column
+        return per_code, monthly_amounts(conn, institution_code, period)
+    essential = [sum(compress(col, is_essential)) for col in month_columns]
     trend = [MonthShare(m, e, t) for m, e, t in zip(months, essential, total, strict=True)]
-    return [r[:8] for r in rows], trend
+    return per_code, trend
 
 
 def _next_month(month: str) -> str:
@@ -675,14 +673,20 @@ def _compute(
     )
 
 
-_Matchable = namedtuple("_Matchable", "code generic_name dosage_form specification")
+def _stored_counted(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """What ED-2 matching reads of `counted(load_products(conn))`, same order.
 
-
-def _stored_counted(conn: sqlite3.Connection) -> list[_Matchable]:
-    """What ED-2 matching reads of `counted(load_products(conn))`, same order."""
-    rows = _tuples(conn, "SELECT code, generic_name, dosage_form, specification FROM products "
-                         "WHERE active AND kind = 'drug'", ())
-    return list(map(_Matchable._make, rows))
+    sqlite3.Row (match_entries reads fields by name): no Python object a product.
+    """
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    try:
+        return cur.execute(
+            "SELECT code, generic_name, dosage_form, specification FROM products "
+            "WHERE active AND kind = 'drug'"
+        ).fetchall()
+    finally:
+        cur.close()
 
 
 def _purchases_for_catalogue(
