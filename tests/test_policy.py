@@ -90,3 +90,22 @@ def test_import_of_a_foreign_file_names_the_file(conn, tmp_path):
     path.write_text('{"a": 1}', encoding="utf-8")
     with pytest.raises(ProfileError, match="x.json"):
         import_profile(conn, path)
+
+
+@pytest.mark.parametrize(
+    "rule, key, default",
+    [
+        ("MA-1", "ma_linkage_share", 0.50),
+        ("PS-1", "ps_gradient_multiple", 2.0),
+        ("PS-1", "ps_year1_ratio", 0.70),
+        ("SUP-4", "sup_feedback_answer_workdays", 2),
+        ("SUP-4", "sup_fix_workdays", 5),
+        ("SH-3", "sh_red_days", 7),
+    ],
+)
+def test_profile_carries_the_thresholds_of_rules_built_later(rule, key, default):
+    """MA-1, PS-1, SUP-4, SH-3: their thresholds are profile data, tagged with the rule."""
+    from pharmacy_app.policy import PARAM_DEFS
+
+    assert PARAM_DEFS[key].rule == rule
+    assert builtin_profile()[key] == default
