@@ -25,7 +25,7 @@ IMPORT_KINDS = ("catalogue", "essential-list", "agreements", "purchases", "payme
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pharmacy-app",
-        description="药事台 Pharmacy Desk — 采购目录、基药占比、集采约定量、短缺直报",
+        description="药事台 Pharmacy Desk — 采购目录、基药占比、集采约定量、配送与回款考核指标",
     )
     parser.add_argument("--db", type=Path, help="数据库文件（默认：用户数据目录下的 pharmacy.db）")
     sub = parser.add_subparsers(dest="command")
