@@ -373,6 +373,26 @@ CREATE TABLE agreement_exemptions ({RECORD_COLUMNS},
     )
 
 
+@migrations(name="0006_calendar_days")
+def m0006_calendar_days(db: Database) -> None:
+    """The official working-day calendar for SUP-4 deadlines (pharmacy_app/workdays.py).
+
+    One row per statutory holiday or weekend make-up working day; a year is
+    covered once it has any row. Reference data, not synced: every install
+    loads the bundled years and the user imports later State Council schedules.
+    """
+    db.executescript(
+        """
+CREATE TABLE calendar_days (
+    day TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('holiday', 'makeup_workday')),
+    name TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT ''
+);
+"""
+    )
+
+
 def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]
 

@@ -17,8 +17,10 @@ from db import open_db
 def open_store(path: str | Path) -> sqlite3.Connection:
     from pharmacy_app.essential_lists import ensure_builtin_lists
     from pharmacy_app.policy import ensure_builtin_profile
+    from pharmacy_app.workdays import ensure_bundled_calendar
 
     conn = open_db(path)
     ensure_builtin_profile(conn)
     ensure_builtin_lists(conn)
+    ensure_bundled_calendar(conn)
     return conn
