@@ -21,14 +21,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -50,6 +48,7 @@ from ui.essential.columns import (
 )
 from ui.essential.models import RowColumn, RowTableModel
 from ui.home.page import level_name
+from ui.tables import make_table_view
 from ui.worker import Changes, DbWorker, OpContext
 
 if TYPE_CHECKING:  # the domain pulls in sqlite-utils: imported on the worker only
@@ -138,23 +137,6 @@ def share_float(value: Fraction | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _make_table(model: RowTableModel[Any], name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
-    header = view.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setStretchLastSection(True)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return view
 
 
 def _fit_columns(view: QTableView) -> None:
@@ -227,7 +209,7 @@ class RowsDialog(QDialog):
         layout.addWidget(label)
         self.model = model
         model.setParent(self)
-        self.view = _make_table(model, "drillTable")
+        self.view = make_table_view(model, "drillTable")
         _fit_columns(self.view)
         layout.addWidget(self.view, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -381,10 +363,10 @@ class EssentialPage(QWidget):
         )
         self.structure_model = RowTableModel(STRUCTURE_COLUMNS, parent=self)
         self.tabs = QTabWidget()
-        self.retire_view = _make_table(self.retire_model, "nonEssentialTable")
-        self.entries_view = _make_table(self.entries_model, "unequippedTable")
-        self.activate_view = _make_table(self.activate_model, "inactiveEssentialTable")
-        self.structure_view = _make_table(self.structure_model, "structureTable")
+        self.retire_view = make_table_view(self.retire_model, "nonEssentialTable")
+        self.entries_view = make_table_view(self.entries_model, "unequippedTable")
+        self.activate_view = make_table_view(self.activate_model, "inactiveEssentialTable")
+        self.structure_view = make_table_view(self.structure_model, "structureTable")
         self.tabs.addTab(self.retire_view, "")
         self.tabs.addTab(self.entries_view, "")
         self.tabs.addTab(self.activate_view, "")

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -43,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from ui.essential.models import RowColumn, RowTableModel
 from ui.i18n import N_
+from ui.tables import make_table_view
 from ui.worker import Changes, DbWorker, OpContext
 
 if TYPE_CHECKING:
@@ -242,22 +242,6 @@ SUGGESTION_COLUMNS: list[RowColumn[MappingSuggestion]] = [
 ]
 
 
-def _table(model: QAbstractTableModel, name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
-    header = view.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setStretchLastSection(True)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return view
 
 
 class PolicyPage(QWidget):
@@ -321,7 +305,7 @@ class PolicyPage(QWidget):
 
         self.params_model = ParamsModel(self)
         self.params_model.edited.connect(self.validate)
-        self.params_view = _table(self.params_model, "paramsTable")
+        self.params_view = make_table_view(self.params_model, "paramsTable", editable=True)
         self.params_view.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -373,7 +357,7 @@ class PolicyPage(QWidget):
         self.mappings_model: RowTableModel[NameMapping] = RowTableModel(
             MAPPING_COLUMNS, parent=self
         )
-        self.mappings_view = _table(self.mappings_model, "mappingsTable")
+        self.mappings_view = make_table_view(self.mappings_model, "mappingsTable")
         self.mappings_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         confirmed.addWidget(self.mappings_view, 1)
         self.remove_button = QPushButton(self.tr("Remove mapping"))
@@ -385,7 +369,7 @@ class PolicyPage(QWidget):
         self.suggestions_model: RowTableModel[MappingSuggestion] = RowTableModel(
             SUGGESTION_COLUMNS, parent=self
         )
-        self.suggestions_view = _table(self.suggestions_model, "suggestionsTable")
+        self.suggestions_view = make_table_view(self.suggestions_model, "suggestionsTable")
         self.suggestions_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         suggested.addWidget(self.suggestions_view, 1)
         self.confirm_button = QPushButton(self.tr("Confirm mapping"))
