@@ -17,6 +17,7 @@ import os
 import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -183,7 +184,7 @@ class Context:
         self.report(READ_SHARE + (1 - READ_SHARE) * fraction)
 
 
-class Importer:
+class Importer(ABC):
     """One kind's validation and writing. Subclasses fill in feed() and write()."""
 
     spec: KindSpec
@@ -192,25 +193,27 @@ class Importer:
         self.ctx = ctx
         self.conn = ctx.conn
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Checks before the transaction that can fail the whole file (ImportFailed)."""
 
-    def begin(self) -> None:
+    def begin(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Inside the transaction, before the first chunk (e.g. create a staging table)."""
 
+    @abstractmethod
     def feed(self, chunk: Chunk) -> None:
-        raise NotImplementedError
+        """Check one chunk of rows and stage the valid ones."""
 
-    def end_of_input(self) -> None:
+    def end_of_input(self) -> None:  # noqa: B027 - optional hook, empty by default
         """After the last chunk: checks across chunks (e.g. duplicate keys)."""
 
+    @abstractmethod
     def write(self, batch_id: int) -> Counts:
-        raise NotImplementedError
+        """Write the staged rows inside the transaction; return what changed."""
 
-    def cleanup(self) -> None:
+    def cleanup(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Inside the transaction after a successful write (drop staging tables)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, empty by default
         """After the transaction, committed or not (restore connection settings)."""
 
 

@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ class Chunk:
 
 
 @dataclass
-class Source:
+class Source(ABC):
     path: Path
     format: str
     headers: list[str]
@@ -77,11 +78,13 @@ class Source:
         """1-based row of the header as the user sees it."""
         return self.header_index + 1
 
+    @abstractmethod
     def chunks(self) -> Iterator[Chunk]:
-        raise NotImplementedError
+        """The data rows after the header, in chunks."""
 
+    @abstractmethod
     def sample_rows(self, n: int) -> list[list[str]]:
-        raise NotImplementedError
+        """The first `n` data rows as text, for the preview."""
 
     def sha256(self) -> str:
         if self._sha256:
