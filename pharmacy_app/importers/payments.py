@@ -8,21 +8,18 @@ must say whether it was paid twice). Negative amounts are refused.
 
 from __future__ import annotations
 
-from itertools import compress
-
 import numpy as np
 import pyarrow as pa
 
 from .columns import hash_rows, hash_strings, parse_dates, parse_fen, required_issues, trimmed
-from .engine import Counts, Importer
 from .reading import Chunk
 from .spec import PAYMENTS
-from .staging import KeyIndex, Staging
+from .staging import KeyIndex, StagedImporter, Staging
 
 COLUMNS = ("order_id", "line_no", "amount_fen", "paid_on")
 
 
-class PaymentsImporter(Importer):
+class PaymentsImporter(StagedImporter):
     spec = PAYMENTS
 
     def begin(self) -> None:
@@ -68,17 +65,4 @@ class PaymentsImporter(Importer):
             ctx.error(chunk, i, "order_id", f"同一笔付款在文件中重复（与第 {first_row} 行相同）")
             bad[i] = True
         rows = zip(order_list, line_list, fen, paid.text, strict=False)
-        good = ~bad
-        first_rowid = self.staging.staged + 1
-        self.staging.add(compress(rows, good.tolist()) if bad.any() else rows)
-        self.keys.add(key_hash[good], chunk.rows[good], first_rowid)
-
-    def write(self, batch_id: int) -> Counts:
-        return self.staging.write(batch_id, self.ctx.write_progress)
-
-    def cleanup(self) -> None:
-        self.staging.drop()
-
-    def close(self) -> None:
-        if hasattr(self, "staging"):
-            self.staging.restore_cache()
+        self.stage_valid(chunk, rows, bad, key_hash)

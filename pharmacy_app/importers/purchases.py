@@ -12,7 +12,7 @@ good rows are staged and upserted in bulk (staging.py).
 
 from __future__ import annotations
 
-from itertools import compress, repeat
+from itertools import repeat
 
 import numpy as np
 import pyarrow as pa
@@ -34,10 +34,10 @@ from .columns import (
     required_issues,
     trimmed,
 )
-from .engine import Counts, Importer, require_institution
+from .engine import require_institution
 from .reading import Chunk
 from .spec import PURCHASES
-from .staging import KeyIndex, Staging
+from .staging import KeyIndex, StagedImporter, Staging
 
 COLUMNS = (
     "order_id",
@@ -85,7 +85,7 @@ def _channel_codes(arr: pa.Array) -> np.ndarray:
     )
 
 
-class PurchasesImporter(Importer):
+class PurchasesImporter(StagedImporter):
     spec = PURCHASES
 
     def prepare(self) -> None:
@@ -233,17 +233,4 @@ class PurchasesImporter(Importer):
             content.tolist(),
             strict=False,  # the repeat() columns are endless
         )
-        good = ~bad
-        first_rowid = self.staging.staged + 1
-        self.staging.add(compress(rows, good.tolist()) if bad.any() else rows)
-        self.keys.add(key_hash[good], chunk.rows[good], first_rowid)
-
-    def write(self, batch_id: int) -> Counts:
-        return self.staging.write(batch_id, self.ctx.write_progress)
-
-    def cleanup(self) -> None:
-        self.staging.drop()
-
-    def close(self) -> None:
-        if hasattr(self, "staging"):
-            self.staging.restore_cache()
+        self.stage_valid(chunk, rows, bad, key_hash)

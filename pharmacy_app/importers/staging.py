@@ -40,11 +40,12 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
+from itertools import compress
 
 import numpy as np
 
-from .engine import Context, Counts
-from .reading import CHUNK_ROWS
+from .engine import Context, Counts, Importer
+from .reading import CHUNK_ROWS, Chunk
 
 log = logging.getLogger(__name__)
 
@@ -287,3 +288,32 @@ class KeyIndex:
         self.hashes = np.insert(self.hashes, at, hashes)
         self.rows = np.insert(self.rows, at, rows)
         self.rowids = np.insert(self.rowids, at, rowids)
+
+
+class StagedImporter(Importer):
+    """An importer that checks chunks into a Staging table and upserts from it.
+
+    Purchases and payments share this tail: valid rows of a chunk are staged
+    and their keys remembered (duplicate keys across chunks), then one
+    set-based write, then the staging table is dropped.
+    """
+
+    staging: Staging
+    keys: KeyIndex
+
+    def stage_valid(self, chunk: Chunk, rows: Iterable[tuple], bad: np.ndarray,
+                    key_hash: np.ndarray) -> None:
+        good = ~bad
+        first_rowid = self.staging.staged + 1
+        self.staging.add(compress(rows, good.tolist()) if bad.any() else rows)
+        self.keys.add(key_hash[good], chunk.rows[good], first_rowid)
+
+    def write(self, batch_id: int) -> Counts:
+        return self.staging.write(batch_id, self.ctx.write_progress)
+
+    def cleanup(self) -> None:
+        self.staging.drop()
+
+    def close(self) -> None:
+        if hasattr(self, "staging"):
+            self.staging.restore_cache()
