@@ -393,6 +393,25 @@ CREATE TABLE calendar_days (
     )
 
 
+def _register_steps() -> tuple[str, ...]:
+    """Register db/steps/m*.py in file-name order; returns their synced tables."""
+    import importlib
+    import pkgutil
+
+    from db import steps
+
+    synced: list[str] = []
+    names = sorted(m.name for m in pkgutil.iter_modules(steps.__path__) if m.name.startswith("m"))
+    for module_name in names:
+        module = importlib.import_module(f"db.steps.{module_name}")
+        migrations(name=module.NAME)(module.apply)
+        synced.extend(getattr(module, "SYNCED", ()))
+    return tuple(synced)
+
+
+SYNCED_TABLES = SYNCED_TABLES + _register_steps()
+
+
 def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]
 

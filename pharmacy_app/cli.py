@@ -15,9 +15,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_REJECTED = 2
+from pharmacy_app.cli_support import EXIT_FAILURE, EXIT_OK, EXIT_REJECTED
+from pharmacy_app.cli_support import as_of_date as _as_of_date
+from pharmacy_app.cli_support import db_path as _db_path
+from pharmacy_app.cli_support import err as _err
 
 IMPORT_KINDS = ("catalogue", "essential-list", "agreements", "purchases", "payments")
 
@@ -62,26 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-window", action="store_true", help="只生成数据，不打开窗口")
     p.add_argument("--force", action="store_true", help="数据库已有数据时也重建示例数据")
 
+    from pharmacy_app.commands import register_all
+
+    register_all(sub)
     return parser
-
-
-def _as_of_date(text: str):
-    from pharmacy_app.parsing import parse_date
-
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _db_path(args: argparse.Namespace) -> Path:
-    from pharmacy_app.paths import default_db_path
-
-    return args.db if args.db else default_db_path()
-
-
-def _err(message: str) -> None:
-    print(message, file=sys.stderr)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -227,8 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return open_window(_db_path(args))
     from db import DatabaseTooNew
 
+    handler = COMMANDS.get(args.command) or args.handler
     try:
-        return COMMANDS[args.command](args)
+        return handler(args)
     except DatabaseTooNew as exc:
         _err(str(exc))
         return EXIT_FAILURE

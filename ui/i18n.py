@@ -3,7 +3,10 @@
 UI strings are written in English inside `self.tr("…")` (or `tr("…")` below
 for code outside a QObject; `N_("…")` marks literals in tables translated
 later) and translated through
-`resources/translations/zh_CN.json`, a flat {English: Chinese} dictionary.
+`resources/translations/zh_CN.json`, a flat {English: Chinese} dictionary,
+plus one fragment per feature area in `resources/translations/zh_CN/*.json`
+(merged at load; a phrase must not get two different translations), so
+features developed side by side never edit the same file.
 Why JSON and not a compiled .qm: PySide6 does call a Python override of
 `QTranslator.translate()` (checked when this was written, and by
 tests/ui/test_i18n.py), so the dictionary is edited and reviewed as plain
@@ -29,13 +32,23 @@ def translations_file(language: str) -> Path:
     return resource("translations", f"{language}.json")
 
 
+def translation_files(language: str) -> list[Path]:
+    """The main file of `language` and its per-area fragments, in load order."""
+    main = translations_file(language)
+    fragments = main.with_suffix("")
+    files = [main] if main.exists() else []
+    if fragments.is_dir():
+        files.extend(sorted(fragments.glob("*.json")))
+    return files
+
+
 def load_catalog(language: str) -> dict[str, str]:
     """The {English: translation} entries of `language` ({} if none)."""
-    path = translations_file(language)
-    if not path.exists():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {str(k): str(v) for k, v in data.items() if v}
+    catalog: dict[str, str] = {}
+    for path in translation_files(language):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        catalog.update({str(k): str(v) for k, v in data.items() if v})
+    return catalog
 
 
 class JsonTranslator(QTranslator):

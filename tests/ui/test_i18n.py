@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 from PySide6.QtWidgets import QApplication
 
-from ui.i18n import JsonTranslator, install_translations, load_catalog, translations_file
+from ui.i18n import JsonTranslator, install_translations, load_catalog, translation_files
 
 UI_DIR = Path(__file__).resolve().parents[2] / "ui"
 TR_NAMES = {"tr", "_tr", "N_"}
@@ -49,7 +49,7 @@ def test_every_ui_string_has_a_chinese_translation():
     strings, _ = ui_strings()
     catalog = load_catalog("zh_CN")
     missing = {s: where for s, where in strings.items() if not catalog.get(s)}
-    assert not missing, "add to resources/translations/zh_CN.json:\n" + "\n".join(
+    assert not missing, "add to resources/translations/zh_CN/<area>.json:\n" + "\n".join(
         f"{json.dumps(s, ensure_ascii=False)}  ({where})" for s, where in missing.items()
     )
     assert len(strings) > 100  # the scan really found the UI's strings
@@ -64,8 +64,20 @@ def test_no_formatted_string_is_passed_to_tr():
 
 def test_translation_file_has_no_stale_entries():
     strings, _ = ui_strings()
-    data = json.loads(translations_file("zh_CN").read_text(encoding="utf-8"))
-    assert sorted(set(data) - set(strings)) == []
+    for path in translation_files("zh_CN"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert sorted(set(data) - set(strings)) == [], path
+
+
+def test_translation_fragments_agree():
+    """A phrase translated in two files gets the same Chinese in both, so
+    which fragment loads last never changes the UI."""
+    seen: dict[str, tuple[str, str]] = {}
+    for path in translation_files("zh_CN"):
+        for source, target in json.loads(path.read_text(encoding="utf-8")).items():
+            if source in seen:
+                assert seen[source][0] == target, (source, seen[source][1], path.name)
+            seen[source] = (target, path.name)
 
 
 def test_placeholders_survive_translation():
