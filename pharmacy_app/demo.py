@@ -1216,8 +1216,11 @@ def _count(conn: sqlite3.Connection, table: str) -> int:
 
 
 def _wipe(conn: sqlite3.Connection) -> None:
+    from pharmacy_app import demo_extras
+
     existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    for table in DATA_TABLES:
+    extra_tables = [t for module in demo_extras.modules() for t in module.TABLES]
+    for table in (*extra_tables, *DATA_TABLES):
         if table in existing:
             conn.execute(f"DELETE FROM {table}")
 
@@ -1326,6 +1329,10 @@ def build_demo(
             if force:
                 _wipe(conn)
             _write(conn, data)
+            from pharmacy_app import demo_extras
+
+            for module in demo_extras.modules():
+                module.write(conn, today, seed)
     finally:
         conn.close()
     return summary(data)
