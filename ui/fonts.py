@@ -2,7 +2,7 @@
 
 A bare Linux install (and some stripped-down Windows images) has no CJK
 font; Qt then draws every Chinese character as a box. When the font database
-reports no family for Simplified Chinese, the bundled Droid Sans Fallback
+reports no family for Simplified Chinese, the bundled WenQuanYi Micro Hei
 (`resources/fonts/`, Apache-2.0) is registered and made the fallback of the
 application font.
 """
@@ -13,7 +13,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 
 from pharmacy_app.paths import resource
 
-BUNDLED_FONT = resource("fonts", "DroidSansFallbackFull.ttf")
+BUNDLED_FONT = resource("fonts", "wqy-microhei.ttc")
 
 
 def system_has_cjk_font() -> bool:

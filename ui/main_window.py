@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
             self.tr(
                 "Pharmacy Desk {0}\nProcurement catalogue, essential-drug shares, "
                 "agreed volumes of volume-based procurement and shortage reports, "
-                "offline.\n\nChinese font: Droid Sans Fallback (Apache License 2.0)."
+                "offline.\n\nChinese font: WenQuanYi Micro Hei (Apache License 2.0)."
             ).format(__version__),
             QMessageBox.StandardButton.Ok,
             self,

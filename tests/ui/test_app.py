@@ -183,7 +183,7 @@ def test_bundled_font_is_used_when_the_system_has_no_cjk_font(tmp_path):
     result = run_probe(FONT_PROBE, env={"FONTCONFIG_FILE": str(config)})
     assert result == {
         "system_cjk": False,
-        "registered": "Droid Sans Fallback",
+        "registered": "WenQuanYi Micro Hei",
         "covered_before": False,
         "covered_after": True,
     }
