@@ -39,6 +39,9 @@ class BuiltinList:
     effective_from: str  # ISO date
     document: str
     file: Path
+    # The official attachment the table was checked against (essential_check).
+    official_pdf_url: str = ""
+    official_pdf_sha256: str = ""
 
     def source_text(self) -> str:
         """Where the rows came from, with the file's digest so a stored list can be traced."""
@@ -55,6 +58,8 @@ NATIONAL_2026 = BuiltinList(
     effective_from="2026-09-01",
     document="国卫药政发〔2026〕17号",
     file=REFERENCE_DIR / "essential_list_2026.csv",
+    official_pdf_url="https://www.gov.cn/zhengce/zhengceku/202607/P020260709781823352041.pdf",
+    official_pdf_sha256="25671de0d85d12e409d79764d48865522e03122d8e9c1b0957a7ad1c8bf97e8e",
 )
 BUILTIN_LISTS: tuple[BuiltinList, ...] = (NATIONAL_2026,)
 

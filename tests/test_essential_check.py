@@ -1,0 +1,131 @@
+"""Checking a stored essential list against the official PDF (issue 3: "let the
+user check it against the official PDF")."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from pharmacy_app.essential_check import CheckFailed, check_list_against_pdf, normalise_text
+from pharmacy_app.essential_lists import NATIONAL_2026, ensure_builtin_lists
+from reports.fonts import CJK, register_fonts
+
+ROWS = [
+    ("1", "阿莫西林", "胶囊", "0.25g"),
+    ("1", "阿莫西林", "片剂", "0.125g"),
+    ("2", "对乙酰氨基酚", "片剂", "0.5g"),
+    ("3", "结核病用药", "", None),
+]
+
+
+def make_pdf(path: Path, lines: list[str]) -> Path:
+    """A PDF whose text layer holds `lines`, drawn with the embedded CJK font
+    the way a table prints: name, then forms and specifications beside it."""
+    register_fonts()
+    c = canvas.Canvas(str(path), pagesize=A4)
+    y = 800
+    for line in lines:
+        if y < 60:
+            c.showPage()
+            y = 800
+        c.setFont(CJK, 10)
+        c.drawString(40, y, line)
+        y -= 16
+    c.save()
+    return path
+
+
+def add_list(conn, rows=ROWS, *, builtin: int = 0, edition: str = "测试") -> int:
+    cur = conn.execute(
+        "INSERT INTO essential_lists (name, edition, effective_from, builtin) VALUES (?, ?, ?, ?)",
+        ("测试目录", edition, "2026-09-01", builtin),
+    )
+    conn.executemany(
+        """INSERT INTO essential_list_entries (list_id, seq, generic_name, dosage_form, specification)
+           VALUES (?, ?, ?, ?, ?)""",
+        [(cur.lastrowid, *r) for r in rows],
+    )
+    return int(cur.lastrowid)
+
+
+OFFICIAL_LINES = [
+    "序号 品种名称 剂型 规格 备注",
+    "1 阿莫西林 胶囊：0. 25g 片剂：0.125g",
+    "2 对乙酰氨基酚 片剂：0.5g",
+    "3 结核病用药 注释1",
+]
+
+
+def test_a_list_that_agrees_with_the_pdf_has_no_problems(conn, tmp_path):
+    list_id = add_list(conn)
+    pdf = make_pdf(tmp_path / "official.pdf", OFFICIAL_LINES)
+    result = check_list_against_pdf(conn, list_id, pdf)
+    assert result.problems == []
+    assert result.entries == 4
+    assert result.names_checked == 3  # one name counted once
+    assert result.specs_checked == 3  # the class-level entry has no 规格
+    assert result.digest_matches is None  # a user's list has no recorded digest
+    assert result.pages == 1
+
+
+def test_missing_name_and_misplaced_spec_are_reported(conn, tmp_path):
+    rows = [*ROWS, ("4", "布洛芬", "片剂", "0.2g"), ("2", "对乙酰氨基酚", "片剂", "0.3g")]
+    list_id = add_list(conn, rows)
+    # 0.3g occurs in the text, but only far from 对乙酰氨基酚: it must not count.
+    far = ["填充行 " + "说明文字" * 20] * 10
+    pdf = make_pdf(tmp_path / "official.pdf", [*OFFICIAL_LINES, *far, "附注 0.3g"])
+    result = check_list_against_pdf(conn, list_id, pdf)
+    assert [(p.generic_name, p.problem) for p in result.names_missing] == [
+        ("布洛芬", "name_missing")
+    ]
+    assert [(p.generic_name, p.specification) for p in result.specs_missing] == [
+        ("对乙酰氨基酚", "0.3g")
+    ]
+    assert "通用名未找到 1 个，规格未找到 1 个" in result.summary()
+    assert "规格未在该品种附近找到" in result.specs_missing[0].describe()
+
+
+def test_bundled_list_is_compared_with_the_official_digest(conn, tmp_path):
+    ensure_builtin_lists(conn)
+    list_id = conn.execute("SELECT id FROM essential_lists WHERE builtin = 1").fetchone()[0]
+    pdf = make_pdf(tmp_path / "copy.pdf", OFFICIAL_LINES)
+    result = check_list_against_pdf(conn, list_id, pdf)
+    assert result.expected_sha256 == NATIONAL_2026.official_pdf_sha256
+    assert result.sha256 == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert result.digest_matches is False
+    assert "与记录的官方附件不同" in result.summary()
+    # Three varieties are in this tiny PDF; nearly all 2,180 entries are not.
+    assert len(result.names_missing) > 2000
+
+
+def test_pdf_without_text_is_refused(conn, tmp_path):
+    list_id = add_list(conn)
+    c = canvas.Canvas(str(tmp_path / "scan.pdf"))
+    c.rect(50, 50, 100, 100)
+    c.save()
+    with pytest.raises(CheckFailed, match="没有可提取的文字"):
+        check_list_against_pdf(conn, list_id, tmp_path / "scan.pdf")
+
+
+def test_not_a_pdf_is_refused_with_its_name(conn, tmp_path):
+    list_id = add_list(conn)
+    bad = tmp_path / "list.pdf"
+    bad.write_text("not a pdf", encoding="utf-8")
+    with pytest.raises(CheckFailed, match="list.pdf"):
+        check_list_against_pdf(conn, list_id, bad)
+
+
+def test_cancel_stops_the_check(conn, tmp_path):
+    list_id = add_list(conn)
+    pdf = make_pdf(tmp_path / "official.pdf", OFFICIAL_LINES * 80)  # several pages
+    with pytest.raises(CheckFailed, match="取消"):
+        check_list_against_pdf(conn, list_id, pdf, cancelled=lambda: True)
+
+
+def test_normalise_text_folds_width_spaces_and_ratio_sign():
+    assert normalise_text("０. １ｇ") == "0.1G"
+    assert normalise_text("1ml ∶ 0.5mg") == "1ML:0.5MG"
