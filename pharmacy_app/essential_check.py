@@ -212,3 +212,49 @@ def check_list_against_pdf(
         if not any(wanted in text[p : p + len(key) + SPEC_WINDOW] for p in where):
             result.problems.append(EntryProblem(seq, name, form, spec, "spec_missing"))
     return result
+
+
+@dataclass(frozen=True)
+class StoredList:
+    id: int
+    name: str
+    edition: str
+    effective_from: str
+    builtin: bool
+
+    def label(self) -> str:
+        origin = "内置" if self.builtin else "导入"
+        return f"{self.name}（{origin}，{self.effective_from} 起施行）"
+
+
+def stored_lists(conn: sqlite3.Connection) -> list[StoredList]:
+    """Every stored list, newest in force first: the choices of what to check."""
+    return [
+        StoredList(int(r[0]), r[1], r[2], r[3], bool(r[4]))
+        for r in conn.execute(
+            """SELECT id, name, edition, effective_from, builtin FROM essential_lists
+               ORDER BY effective_from DESC, imported_at DESC, id DESC"""
+        )
+    ]
+
+
+PROBLEM_HEADERS = ("序号", "通用名", "剂型", "规格", "问题")
+
+
+def save_problems(result: ListCheck, path: Path) -> None:
+    """The entries to review as a CSV (UTF-8 with BOM, so Excel opens it), with
+    the summary as the first line; written to a temporary file and renamed so
+    a failed write leaves no half file."""
+    import csv
+    import os
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([result.summary()])
+        writer.writerow(PROBLEM_HEADERS)
+        for p in result.problems:
+            what = "通用名在PDF中未找到" if p.problem == "name_missing" else "规格未在该品种附近找到"
+            writer.writerow([p.seq, p.generic_name, p.dosage_form, p.specification or "", what])
+    os.replace(tmp, path)

@@ -10,7 +10,13 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from pharmacy_app.essential_check import CheckFailed, check_list_against_pdf, normalise_text
+from pharmacy_app.essential_check import (
+    CheckFailed,
+    check_list_against_pdf,
+    normalise_text,
+    save_problems,
+    stored_lists,
+)
 from pharmacy_app.essential_lists import NATIONAL_2026, ensure_builtin_lists
 from reports.fonts import CJK, register_fonts
 
@@ -129,3 +135,42 @@ def test_cancel_stops_the_check(conn, tmp_path):
 def test_normalise_text_folds_width_spaces_and_ratio_sign():
     assert normalise_text("０. １ｇ") == "0.1G"
     assert normalise_text("1ml ∶ 0.5mg") == "1ML:0.5MG"
+
+
+def test_problems_are_saved_as_csv_with_the_summary(conn, tmp_path):
+    rows = [*ROWS, ("4", "布洛芬", "片剂", "0.2g")]
+    list_id = add_list(conn, rows)
+    result = check_list_against_pdf(conn, list_id, make_pdf(tmp_path / "o.pdf", OFFICIAL_LINES))
+    out = tmp_path / "problems.csv"
+    save_problems(result, out)
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert "通用名未找到 1 个" in lines[0]
+    assert lines[1] == "序号,通用名,剂型,规格,问题"
+    assert lines[2] == "4,布洛芬,片剂,0.2g,通用名在PDF中未找到"
+    assert not (tmp_path / "problems.csv.part").exists()
+
+
+def test_stored_lists_newest_first(conn):
+    ensure_builtin_lists(conn)
+    older = conn.execute(
+        "INSERT INTO essential_lists (name, edition, effective_from) VALUES ('省目录', 'x', '2025-01-01')"
+    ).lastrowid
+    lists = stored_lists(conn)
+    assert [lst.effective_from for lst in lists] == ["2026-09-01", "2025-01-01"]
+    assert lists[1].id == older and not lists[1].builtin
+    assert "内置" in lists[0].label()
+
+
+def test_cli_check_prints_summary_and_saves_problems(tmp_path, capsys):
+    from pharmacy_app.cli import main
+
+    db = tmp_path / "p.db"
+    pdf = make_pdf(tmp_path / "o.pdf", OFFICIAL_LINES)
+    out = tmp_path / "review.csv"
+    code = main(["--db", str(db), "essential-list", "check", str(pdf), "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "国家基本药物目录（2026年版）" in printed
+    assert "与记录的官方附件不同" in printed
+    assert out.exists()
+    assert main(["--db", str(db), "essential-list", "check", str(tmp_path / "none.pdf")]) == 2

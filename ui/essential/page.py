@@ -238,6 +238,14 @@ class EssentialPage(QWidget):
         self._build()
         worker.data_changed.connect(self._on_data_changed)
 
+    def open_list_check(self) -> None:
+        """The official-PDF check of the stored lists (ui/essential/list_check.py)."""
+        from ui.essential.list_check import ListCheckDialog
+
+        dialog = ListCheckDialog(self.worker, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.open()
+
     # -- layout ------------------------------------------------------------------
 
     def _build(self) -> None:
@@ -266,6 +274,12 @@ class EssentialPage(QWidget):
         self.profile_label = QLabel()
         self.profile_label.setObjectName("profileLabel")
         top.addWidget(self.profile_label)
+        self.check_list_button = QPushButton(self.tr("Check list against PDF…"))
+        self.check_list_button.setToolTip(
+            self.tr("Compare the stored essential list with the official PDF, entry by entry")
+        )
+        self.check_list_button.clicked.connect(self.open_list_check)
+        top.addWidget(self.check_list_button)
         outer.addLayout(top)
 
         self.message = QLabel()
