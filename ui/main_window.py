@@ -95,6 +95,13 @@ class MainWindow(QMainWindow):
         self.add_page("home", self.tr("Home"), self.home)
         self.add_page("essential", self.tr("Essential drugs"), self.essential)
         self.add_page("catalogue", self.tr("Catalogue"), self.catalogue)
+        from ui.payments.page import PaymentsPage
+        from ui.suppliers.page import SuppliersPage
+
+        self.suppliers = SuppliersPage(worker)
+        self.add_page("suppliers", self.tr("Suppliers"), self.suppliers)
+        self.payments = PaymentsPage(worker)
+        self.add_page("payments", self.tr("Payments"), self.payments)
         self.policy = PolicyPage(worker)
         self.add_page("policy", self.tr("Policy parameters"), self.policy)
         self.home.open_catalogue.connect(lambda: self.show_page("catalogue"))
