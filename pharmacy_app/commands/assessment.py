@@ -1,0 +1,101 @@
+"""`pharmacy-app assessment` (SR-2, SR-3) and `pharmacy-app payment-standards` (PS-1…PS-4).
+
+    pharmacy-app assessment --as-of 2026-11-23 [--basis procurement|natural] [--json]
+    pharmacy-app payment-standards --as-of 2026-11-23 [--json] [--out 支付标准.xlsx]
+
+Both print what the window's assessment and payment-standards pages show;
+the figures come from pharmacy_app.scoring and pharmacy_app.payment_standards.
+Exit 1 without an institution; exit 2 when the export is rejected (not .xlsx,
+folder missing) — nothing is written then.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from pharmacy_app.cli_support import EXIT_FAILURE, EXIT_OK, EXIT_REJECTED, as_of_date, db_path, err
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    a = sub.add_parser("assessment", help="考核评分（SR-2 关键指标与参考指标，SR-3 年度口径）")
+    a.add_argument("--as-of", required=True, type=as_of_date, help="截至日期 YYYY-MM-DD（当天 24 时）")
+    a.add_argument("--basis", choices=("procurement", "natural"), default="procurement",
+                   help="考核年度口径：procurement 采购执行年度（默认）/ natural 自然年度")
+    a.add_argument("--json", action="store_true", help="输出 JSON")
+    a.set_defaults(handler=cmd_assessment)
+
+    p = sub.add_parser("payment-standards", help="集采通用名医保支付标准（PS-1…PS-4）")
+    p.add_argument("--as-of", required=True, type=as_of_date, help="截至日期 YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.add_argument("--out", help="另存为 .xlsx")
+    p.set_defaults(handler=cmd_payment_standards)
+
+
+def cmd_assessment(args: argparse.Namespace) -> int:
+    import json
+
+    from pharmacy_app.indicators import NoInstitution
+    from pharmacy_app.scoring import compute_assessment, format_assessment
+    from pharmacy_app.store import open_store
+
+    conn = open_store(db_path(args))
+    try:
+        result = compute_assessment(conn, args.as_of, year_basis=args.basis)
+    except NoInstitution as exc:
+        err(str(exc))
+        return EXIT_FAILURE
+    finally:
+        conn.close()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(format_assessment(result))
+    return EXIT_OK
+
+
+def cmd_payment_standards(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from pharmacy_app.institutions import current_institution
+    from pharmacy_app.payment_standards import (
+        KIND_LABELS,
+        StandardsError,
+        export_xlsx,
+        payment_standards_table,
+        rows_to_json,
+    )
+    from pharmacy_app.store import open_store
+
+    conn = open_store(db_path(args))
+    try:
+        table = payment_standards_table(conn, args.as_of)
+        inst = current_institution(conn)
+    finally:
+        conn.close()
+    if args.out:
+        try:
+            out = export_xlsx(table, table.rows, Path(args.out),
+                              f"{inst.name}（{inst.code}）" if inst else "")
+        except StandardsError as exc:
+            err(str(exc))
+            return EXIT_REJECTED
+        err(f"已导出 {len(table.rows)} 个产品的支付标准 → {out}")
+    if args.json:
+        print(json.dumps({"as_of": args.as_of.isoformat(), "profile": table.profile,
+                          "products": rows_to_json(table.rows),
+                          "missing_price": table.missing_price},
+                         ensure_ascii=False, indent=2))
+    elif not args.out:
+        print(f"医保支付标准  截至 {args.as_of.isoformat()}  政策参数 {table.profile}")
+        print("集采批次 | 通用名 | 企业 | 规格 | 类别 | 规则 | 中选价 | 产品价 | 第一年 | 第二年 | "
+              "第三年 | 现行(第N年) | 患者每包装自付")
+        for r in table.rows:
+            print(f"{r['batch']} | {r['generic']} | {r['manufacturer']} | {r['spec']} | "
+                  f"{KIND_LABELS[r['kind']]} | {r['rule']} | {r['selected_price']} | {r['price']} | "
+                  f"{r['year1']} | {r['year2']} | {r['year3']} | "
+                  f"{r['standard']}(第{r['policy_year']}年) | {r['patient_extra_per_package']}")
+        print(f"共 {len(table.rows)} 个产品")
+        for m in table.missing_price:
+            print(f"  注：{m['generic']} {m['code']}（{m['manufacturer']}）目录无单价，未计算支付标准")
+    return EXIT_OK
