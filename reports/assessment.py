@@ -99,7 +99,7 @@ def _scores_section(data: AssessmentData, s: Styles) -> list[Flowable]:
         out.append(Paragraph(escape(scores.reason), s.note))
         return out
     period = scores.get("period") or {}
-    basis = {"natural": "自然年度", "procurement": "采购年度"}.get(
+    basis = period.get("basis_label") or {"natural": "自然年度", "procurement": "采购执行年度"}.get(
         str(period.get("basis")), str(period.get("basis") or "—"))
     pairs = [
         ("考核期间", f"{period.get('start', '—')} 至 {period.get('end', '—')}（{basis}）"),
@@ -107,21 +107,36 @@ def _scores_section(data: AssessmentData, s: Styles) -> list[Flowable]:
         ("总分", f"{_num(scores.get('total'))} / {_num(scores.get('max_total'))}"),
         ("考核结果", str(scores.get("result") or "—")),
     ]
+    if scores.get("pass_score") is not None:
+        pairs.append(("合格分数线", _num(scores.get("pass_score"))))
     out.append(key_value_table(pairs, s))
     out.append(Spacer(1, 3 * mm))
     kinds = {"key": "关键指标", "reference": "参考指标"}
     rows = [
         [kinds.get(i.get("kind"), str(i.get("kind"))), str(i.get("name", "")),
          str(i.get("display") or "—"), str(i.get("method") or ""), _num(i.get("points")),
-         _num(i.get("weight")), _num(i.get("score")), str(i.get("source") or "")]
+         _weight(i.get("weight")), _num(i.get("score")), SOURCE_LABELS.get(
+             str(i.get("source")), str(i.get("source") or ""))]
         for i in scores.get("indicators", [])
     ]
-    out.append(data_table(["类别", "指标", "数值", "评分方法", "分值", "权重", "得分", "数据来源"],
-                          rows, [16 * mm, 30 * mm, 20 * mm, 44 * mm, 12 * mm, 12 * mm, 12 * mm,
-                                 28 * mm], s, align_right_from=None))
-    for note in scores.get("notes") or []:
-        out.append(Paragraph(escape(note), s.note))
+    out.append(data_table(["类别", "指标", "数值", "评分方法", "分值", "权重", "得分", "来源"],
+                          rows, [15 * mm, 32 * mm, 16 * mm, 62 * mm, 11 * mm, 11 * mm, 12 * mm,
+                                 15 * mm], s, align_right_from=None))
+    notes = scores.get("notes") or []
+    if notes:
+        out.append(Spacer(1, 2 * mm))
+        out.append(Paragraph("说明：" + "；".join(escape(n) for n in notes) + "。", s.note))
     return out
+
+
+SOURCE_LABELS = {"computed": "系统计算", "entered": "人工填报", "missing": "未填报"}
+
+
+def _weight(value: object) -> str:
+    """A weight given as a fraction (0.3) prints as 30%; one given in points as it is."""
+    if isinstance(value, int | float) and 0 < value <= 1:
+        return pct(float(value), 0)
+    return _num(value)
 
 
 def _num(value: object) -> str:

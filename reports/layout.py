@@ -52,6 +52,7 @@ MARGIN_X = 18 * mm
 MARGIN_TOP = 24 * mm
 MARGIN_BOTTOM = 20 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
+LANDSCAPE_CONTENT_WIDTH = PAGE_HEIGHT - 2 * MARGIN_X
 
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#5f6b7a")
@@ -182,31 +183,32 @@ class NumberedCanvas(rl_canvas.Canvas):
         self.saveState()
         self.setFont(CJK, 8.5)
         self.setFillColor(MUTED)
-        self.drawCentredString(PAGE_WIDTH / 2, MARGIN_BOTTOM - 10 * mm,
+        self.drawCentredString(self._pagesize[0] / 2, MARGIN_BOTTOM - 10 * mm,
                                f"第 {self._pageNumber} 页 / 共 {total} 页")
         self.restoreState()
 
 
 def _draw_header(meta: ReportMeta) -> Callable[[rl_canvas.Canvas, BaseDocTemplate], None]:
     def draw(canv: rl_canvas.Canvas, doc: BaseDocTemplate) -> None:
+        page_width, page_height = doc.pagesize
         canv.saveState()
-        top = PAGE_HEIGHT - MARGIN_TOP + 8 * mm
+        top = page_height - MARGIN_TOP + 8 * mm
         canv.setFillColor(MUTED)
         canv.setFont(CJK, 8.5)
         canv.drawString(MARGIN_X, top, meta.header_left)
-        canv.drawRightString(PAGE_WIDTH - MARGIN_X, top, meta.header_right)
+        canv.drawRightString(page_width - MARGIN_X, top, meta.header_right)
         canv.setFont(CJK_BOLD, 9.5)
         canv.setFillColor(INK)
-        canv.drawCentredString(PAGE_WIDTH / 2, top, meta.title)
+        canv.drawCentredString(page_width / 2, top, meta.title)
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.6)
-        canv.line(MARGIN_X, top - 2.5 * mm, PAGE_WIDTH - MARGIN_X, top - 2.5 * mm)
-        canv.line(MARGIN_X, MARGIN_BOTTOM - 5 * mm, PAGE_WIDTH - MARGIN_X, MARGIN_BOTTOM - 5 * mm)
+        canv.line(MARGIN_X, top - 2.5 * mm, page_width - MARGIN_X, top - 2.5 * mm)
+        canv.line(MARGIN_X, MARGIN_BOTTOM - 5 * mm, page_width - MARGIN_X, MARGIN_BOTTOM - 5 * mm)
         canv.setFont(CJK, 7.5)
         canv.setFillColor(MUTED)
         canv.drawString(MARGIN_X, MARGIN_BOTTOM - 10 * mm, "药事台 Pharmacy Desk")
         if meta.profile:
-            canv.drawRightString(PAGE_WIDTH - MARGIN_X, MARGIN_BOTTOM - 10 * mm,
+            canv.drawRightString(page_width - MARGIN_X, MARGIN_BOTTOM - 10 * mm,
                                  f"政策参数 {meta.profile}")
         canv.restoreState()
 
@@ -214,27 +216,31 @@ def _draw_header(meta: ReportMeta) -> Callable[[rl_canvas.Canvas, BaseDocTemplat
 
 
 def _draw_cover_frame(canv: rl_canvas.Canvas, doc: BaseDocTemplate) -> None:
+    page_width, page_height = doc.pagesize
     canv.saveState()
     canv.setStrokeColor(ACCENT)
     canv.setLineWidth(2)
-    canv.line(MARGIN_X, PAGE_HEIGHT - 40 * mm, PAGE_WIDTH - MARGIN_X, PAGE_HEIGHT - 40 * mm)
+    canv.line(MARGIN_X, page_height - 40 * mm, page_width - MARGIN_X, page_height - 40 * mm)
     canv.setLineWidth(0.8)
-    canv.line(MARGIN_X, 40 * mm, PAGE_WIDTH - MARGIN_X, 40 * mm)
+    canv.line(MARGIN_X, 40 * mm, page_width - MARGIN_X, 40 * mm)
     canv.restoreState()
 
 
 class ReportDocument(BaseDocTemplate):
     """A4 document with a cover template and a body template (header + footer)."""
 
-    def __init__(self, target: str | io.BytesIO, meta: ReportMeta, *, cover: bool) -> None:
+    def __init__(self, target: str | io.BytesIO, meta: ReportMeta, *, cover: bool,
+                 landscape: bool = False) -> None:
         register_fonts()
+        pagesize = (PAGE_HEIGHT, PAGE_WIDTH) if landscape else A4
         super().__init__(
-            target, pagesize=A4, title=f"{meta.title} — {meta.institution}",
+            target, pagesize=pagesize, title=f"{meta.title} — {meta.institution}",
             author="药事台 Pharmacy Desk", subject=meta.header_right, creator="药事台 Pharmacy Desk",
             leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
             bottomMargin=MARGIN_BOTTOM, invariant=1,
         )
-        frame = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_WIDTH, PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
+        width, height = pagesize
+        frame = Frame(MARGIN_X, MARGIN_BOTTOM, width - 2 * MARGIN_X, height - MARGIN_TOP - MARGIN_BOTTOM,
                       id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         templates = [PageTemplate("body", [frame], onPage=_draw_header(meta))]
         if cover:
@@ -262,6 +268,7 @@ def build(
     story: list[Flowable],
     *,
     cover: bool,
+    landscape: bool = False,
     progress: ProgressFn | None = None,
     cancelled: CancelFn | None = None,
 ) -> int:
@@ -272,13 +279,15 @@ def build(
     reportlab reports progress as the flowables it has laid out; that is
     mapped to (done, total) here so the window and the CLI show one bar.
     """
-    doc = ReportDocument(str(target) if isinstance(target, Path) else target, meta, cover=cover)
+    doc = ReportDocument(str(target) if isinstance(target, Path) else target, meta, cover=cover,
+                         landscape=landscape)
     total = len(story)
     state = {"done": 0, "pages": 0}
 
     def on_progress(kind: str, value: int) -> None:
         if kind == "PROGRESS":
-            state["done"] = value
+            # Splits put the rest of a table back in the queue: keep the bar monotone.
+            state["done"] = max(state["done"], value)
         elif kind == "PAGE":
             state["pages"] = value
         elif kind == "SIZE_EST":
@@ -286,7 +295,7 @@ def build(
         if cancelled is not None and cancelled():
             raise ReportCancelled
         if progress is not None:
-            progress(min(state["done"], total), total, f"排版第 {state['pages']} 页")
+            progress(min(state["done"], total), total, f"已排 {state['pages']} 页")
 
     doc.setProgressCallBack(on_progress)
     doc.build(list(story), canvasmaker=NumberedCanvas)
@@ -407,9 +416,10 @@ class LongTable(Flowable):
 
 
 def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float],
-               styles: Styles, *, align_right_from: int | None = None) -> Flowable:
+               styles: Styles, *, align_right_from: int | None = None,
+               content_width: float = CONTENT_WIDTH) -> Flowable:
     """A report table: header repeated on every page, long names wrapped."""
-    scale = CONTENT_WIDTH / sum(widths) if sum(widths) > CONTENT_WIDTH else 1.0
+    scale = content_width / sum(widths) if sum(widths) > content_width else 1.0
     col_widths = [w * scale for w in widths]
     head = fit_cells([list(header)], col_widths, styles.cell)
     body = fit_cells(rows, col_widths, styles.cell)
