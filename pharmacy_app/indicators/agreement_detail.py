@@ -468,3 +468,8 @@ def load_agreement_detail(conn: sqlite3.Connection, f: AgreementFigures) -> Agre
     return AgreementDetail(
         f.id, f.as_of, tuple(monthly_series(conn, f, lines)), tuple(lines), summarise(lines)
     )
+
+
+def lines_in_month(lines: Sequence[LineRow], month: str | None) -> list[LineRow]:
+    """The lines of one month ('YYYY-MM'), or all of them for None (the lines dialog's filter)."""
+    return list(lines) if month is None else [line for line in lines if line.month == month]

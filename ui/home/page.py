@@ -1,6 +1,14 @@
-"""The home page: which institution this is and what the database holds."""
+"""The home page: which institution this is, what the database holds, what to do first.
+
+The alerts panel (ui/home/alerts.py) lists `compute_alerts` as of the demo's
+date or today — the `pharmacy-app alerts` list — and asks for the page that
+deals with the alert the user clicks (`open_page`).
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
@@ -15,8 +23,27 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_app.overview import Summary, load_summary
+from ui.home.alerts import AlertsPanel
 from ui.i18n import tr
 from ui.worker import Changes, DbWorker, OpContext
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMainWindow
+
+# Tables whose change can add or clear an alert (AV, SUP, PAY rules).
+ALERT_TABLES = (
+    "agreements",
+    "agreement_products",
+    "agreement_emergencies",
+    "agreement_exemptions",
+    "purchase_lines",
+    "payments",
+    "products",
+    "institutions",
+    "policy_profiles",
+    "calendar_days",
+    "app_settings",
+)
 
 
 def level_name(level: str) -> str:
@@ -59,6 +86,7 @@ class HomePage(QWidget):
 
     open_catalogue = Signal()
     import_requested = Signal()
+    open_page = Signal(str, str)  # page key, the alert's subject
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +94,10 @@ class HomePage(QWidget):
         self.summary: Summary | None = None
         self._stale = True
         self._loading = False
+        self._alerts_loading = False
+        self._alerts_stale = True
+        self.alerts: list[dict[str, Any]] | None = None
+        self.alerts_as_of: dt.date | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 24, 28, 24)
         layout.setSpacing(14)
@@ -105,7 +137,9 @@ class HomePage(QWidget):
         actions.addWidget(importing)
         actions.addStretch(1)
         layout.addLayout(actions)
-        layout.addStretch(1)
+        self.alerts_panel = AlertsPanel()
+        self.alerts_panel.open_page.connect(self.open_page)
+        layout.addWidget(self.alerts_panel, 1)
         self._show(None)
         worker.data_changed.connect(self._on_data_changed)
 
@@ -120,6 +154,44 @@ class HomePage(QWidget):
             return load_summary(ctx.conn)
 
         self.worker.op(fetch).success(self._loaded).failure(self._failed).run()
+        self.load_alerts()
+
+    def load_alerts(self) -> None:
+        """`compute_alerts` on the worker, as of the demo's date or today."""
+        if self._alerts_loading:
+            self._alerts_stale = True
+            return
+        self._alerts_loading = True
+        self._alerts_stale = False
+
+        def fetch(ctx: OpContext) -> tuple[dt.date, list[dict[str, Any]]]:
+            from pharmacy_app.indicators import compute_alerts
+            from ui.essential.page import default_as_of
+
+            as_of = default_as_of(ctx.conn)
+            return as_of, compute_alerts(ctx.conn, as_of)
+
+        self.worker.op(fetch).success(self._alerts_loaded).failure(self._alerts_failed).run()
+
+    def _alerts_loaded(self, result: tuple[dt.date, list[dict[str, Any]]]) -> None:
+        self._alerts_loading = False
+        if self._alerts_stale:
+            self.load_alerts()
+            return
+        self.alerts_as_of, self.alerts = result
+        self.alerts_panel.set_alerts(self.alerts, self.alerts_as_of.isoformat())
+
+    def _alerts_failed(self, exc: BaseException) -> None:
+        self._alerts_loading = False
+        from pharmacy_app.indicators import NoInstitution
+
+        if isinstance(exc, NoInstitution):
+            self.alerts = []
+            self.alerts_panel.set_message(self.tr("No alerts until the institution is set up."))
+            return
+        from ui.errors import show_error
+
+        show_error(exc, self.window())
 
     def _loaded(self, summary: Summary) -> None:
         self._loading = False
@@ -158,6 +230,11 @@ class HomePage(QWidget):
                 card.set_value(int(getattr(summary, key)))
 
     def _on_data_changed(self, changes: Changes) -> None:
+        if changes.touches(*ALERT_TABLES):
+            if self.isVisible():
+                self.load_alerts()
+            else:
+                self._alerts_stale = True
         if not changes.touches("products", "institutions", "purchase_lines", "agreements"):
             return
         if self.isVisible():
@@ -169,3 +246,24 @@ class HomePage(QWidget):
         super().showEvent(event)
         if self._stale:
             self.load()
+        elif self._alerts_stale:
+            self.load_alerts()
+
+
+def open_from_home(window: QMainWindow, key: str, subject: str) -> bool:
+    """Show the page an alert belongs to; False (and a status message) when the
+    window has no such page yet — the suppliers and payments pages are added
+    by their own features, and an alert must never fail to click.
+    """
+    pages: dict[str, QWidget] = getattr(window, "pages", {})
+    page = pages.get(key)
+    if page is None:
+        window.statusBar().showMessage(
+            tr("The page for this alert is not available in this version."), 5000
+        )
+        return False
+    window.show_page(key)  # type: ignore[attr-defined]
+    focus = getattr(page, "focus_subject", None)
+    if callable(focus) and subject:
+        focus(subject)
+    return True
