@@ -95,6 +95,12 @@ class MainWindow(QMainWindow):
         self.add_page("home", self.tr("Home"), self.home)
         self.add_page("essential", self.tr("Essential drugs"), self.essential)
         self.add_page("catalogue", self.tr("Catalogue"), self.catalogue)
+        from ui.agreements.page import AgreementsPage
+        from ui.home.page import open_from_home
+
+        self.agreements = AgreementsPage(worker)
+        self.add_page("agreements", self.tr("Agreed volumes"), self.agreements)
+        self.home.open_page.connect(lambda key, subject: open_from_home(self, key, subject))
         from ui.payments.page import PaymentsPage
         from ui.suppliers.page import SuppliersPage
 
