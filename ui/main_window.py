@@ -108,6 +108,10 @@ class MainWindow(QMainWindow):
         self.add_page("suppliers", self.tr("Suppliers"), self.suppliers)
         self.payments = PaymentsPage(worker)
         self.add_page("payments", self.tr("Payments"), self.payments)
+        from ui.shortage.page import ShortagePage
+
+        self.shortage = ShortagePage(worker)
+        self.add_page("shortage", self.tr("Shortage reports"), self.shortage)
         self.policy = PolicyPage(worker)
         self.add_page("policy", self.tr("Policy parameters"), self.policy)
         self.home.open_catalogue.connect(lambda: self.show_page("catalogue"))
