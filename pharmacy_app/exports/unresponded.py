@@ -170,6 +170,7 @@ def write_unresponded_xlsx(data: UnrespondedList, path: Path) -> Path:
                      "应在 1 个工作日内发送配送企业"),
             ("范围", "仅截至统计时点仍未响应的明细" if data.only_open
                      else "含截至统计时点仍未响应及已超时响应的明细"),
+            ("已等待小时", "下单至响应的小时数；仍未响应的，计至统计时点"),
             ("明细条数", str(len(data.rows))),
             ("仍未响应", str(sum(r.still_open for r in data.rows))),
             ("政策参数", data.profile.label),
