@@ -133,6 +133,18 @@ def test_selected_supplier_lines_quarters_and_48h_list(qtbot, page, wait_idle):
     assert len(open_rows) < worst.unresponded_48h
 
 
+def test_supplier_asked_for_before_loading_is_selected(qtbot, demo_worker, wait_idle):
+    """The home page's alerts may open a company before the page has its figures."""
+    p = SuppliersPage(demo_worker)
+    qtbot.addWidget(p)
+    p.select_supplier("海南琼岛医药物流有限公司")
+    p.show()
+    qtbot.waitUntil(lambda: p.detail is not None, timeout=20_000)
+    wait_idle(demo_worker)
+    assert p.selected_supplier() == "海南琼岛医药物流有限公司"
+    assert p.detail.supplier == "海南琼岛医药物流有限公司"
+
+
 def test_models_pass_qtmodeltester(qtmodeltester, page):
     for model in (page.suppliers_model, page.quarters_model, page.lines_model,
                   page.delayed_model, page.over_limit_model):

@@ -96,6 +96,7 @@ class SuppliersPage(QWidget):
         self._date_chosen = False
         self._setting_date = False
         self._detail_requested: str | None = None
+        self._wanted_supplier: str | None = None
         self._build()
         worker.data_changed.connect(self._on_data_changed)
 
@@ -238,7 +239,8 @@ class SuppliersPage(QWidget):
         if self._stale:
             self.load()
             return
-        previous = self.selected_supplier()
+        previous = self._wanted_supplier or self.selected_supplier()
+        self._wanted_supplier = None
         self.overview = overview
         self.detail = None
         self._detail_requested = None
@@ -330,9 +332,14 @@ class SuppliersPage(QWidget):
         return self.suppliers_model.row_at(index.row()).supplier
 
     def select_supplier(self, name: str) -> None:
-        """Select `name`'s row (the home page's alerts open the page this way)."""
+        """Select `name`'s row (the home page's alerts open the page this way).
+
+        Before the figures have arrived, the wish is kept and honoured when they do.
+        """
+        self._wanted_supplier = name
         for row, s in enumerate(self.suppliers_model.rows()):
             if s.supplier == name:
+                self._wanted_supplier = None
                 self.suppliers_view.setCurrentIndex(self.suppliers_model.index(row, 0))
                 return
 
