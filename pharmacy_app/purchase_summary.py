@@ -1,0 +1,428 @@
+"""Purchase summaries the indicators read instead of a million lines (migration 0007).
+
+Why: `compute_indicators` re-aggregated every purchase line on every call
+(1,000,000 lines: essential ~0.7 s, suppliers 1.5-5 s, payments 7-20 s).
+Most of each figure depends only on the lines and payments, not on the
+as-of date, so it is computed once per line (`purchase_facts`) and added up
+per month (`ps_*` tables); a call adds up a few thousand summary rows plus
+the lines of the as-of month, whose figures do depend on the as-of instant.
+
+Correct after every write. The writers are many (the importers in bulk, the
+demo generator, the window, tests writing SQL), so the summaries find out
+for themselves what changed — `ensure_fresh` runs at the start of every
+indicator call:
+
+- rows with an id above the last one summarised (new lines, new payments);
+- rows stamped with a batch id newer than the last import_batches row seen
+  (a bulk re-import updating lines or payments in place);
+- orders noted by the 0007 triggers (any write that is not a bulk stamp,
+  and every delete), and product codes whose VBP flag changed.
+
+The unit of refresh is the ORDER: PAY-0 spreads whole-order payments over
+all lines of an order, so a changed line or payment changes its siblings'
+paid amounts. The old rows of those orders are subtracted from the sums,
+their lines recomputed and added back, in one transaction. Above
+`FULL_REBUILD_ORDERS` changed orders (a large import) everything is rebuilt.
+When the database cannot be written (read-only, locked) the indicators fall
+back to computing from the lines (`ensure_fresh` returns None).
+
+Hours buckets (SUP): `resp_b` / `deliv_b` are the hours from ordering to
+response / delivery rounded UP, so "within H hours" (inclusive, RULES.md
+SUP-1/2) is `0 <= bucket <= H` for whole hours H: exactly 24 h is bucket 24.
+NO_EVENT codes a line never answered (never within, always late for SUP-3)
+and UNKNOWN a stamp SQLite cannot read (neither; as the direct query).
+A response before the order is bucket 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+
+from db import transaction
+
+NO_EVENT = 1_000_000
+UNKNOWN = -1
+FULL_REBUILD_ORDERS = 20_000
+QTY_SCALE = 1_000_000
+
+_SUM_TABLES = ("ps_code_month", "ps_supplier_month", "ps_month", "ps_pay3", "ps_pay2_day")
+_ALL_TABLES = (
+    "purchase_facts", "purchase_paid_steps", *_SUM_TABLES, "ps_pay2_orders",
+)
+
+
+@dataclass(frozen=True)
+class SummaryInfo:
+    """The summaries are current; built with these profile parameters (PAY-0 cut-offs)."""
+
+    pay_window_days: int
+    settlement_day: int
+
+
+def _bucket_sql(stamp: str) -> str:
+    """Hours from l.ordered_at to `stamp`, rounded up (see the module docstring).
+
+    Whole seconds first (julianday is exact to ~50 µs here), so 24 h 0 s is
+    bucket 24 and 24 h 1 s bucket 25. A stamp on the day of ordering is within
+    any window of 24 h or more, as `suppliers.within_sql` says.
+    """
+    secs = f"max(CAST(round((julianday({stamp}) - julianday(l.ordered_at)) * 86400) AS INTEGER), 0)"
+    same_day = f"substr({stamp}, 1, 10) = substr(l.ordered_at, 1, 10)"
+    return (
+        f"CASE WHEN {stamp} IS NULL THEN {NO_EVENT} "
+        f"ELSE coalesce(min(({secs} + 3599) / 3600, {NO_EVENT - 1}, "
+        f"CASE WHEN {same_day} THEN 24 ELSE {NO_EVENT - 1} END), "
+        f"CASE WHEN {same_day} THEN 24 ELSE {UNKNOWN} END) END"
+    )
+
+
+def _state(conn: sqlite3.Connection) -> dict[str, object]:
+    return {k: v for k, v in conn.execute("SELECT key, value FROM summary_state")}
+
+
+def _max_id(conn: sqlite3.Connection, table: str) -> int:
+    return int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0])
+
+
+def _profile_params(conn: sqlite3.Connection) -> tuple[int, int]:
+    from pharmacy_app.policy import active_profile
+
+    profile = active_profile(conn)
+    return int(profile["pay_window_days"]), int(profile["pay_settlement_day"])
+
+
+def _has_tables(conn: sqlite3.Connection) -> bool:
+    return conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'summary_state'"
+    ).fetchone() is not None
+
+
+def _is_current(conn: sqlite3.Connection, state: dict[str, object],
+                params: tuple[int, int]) -> bool:
+    if not state.get("built"):
+        return False
+    if (state.get("pay_window_days"), state.get("settlement_day")) != params:
+        return False
+    if (state.get("lines_max_id"), state.get("payments_max_id"), state.get("batches_max_id")) != (
+        _max_id(conn, "purchase_lines"), _max_id(conn, "payments"), _max_id(conn, "import_batches")
+    ):
+        return False
+    return (
+        conn.execute("SELECT 1 FROM summary_dirty_orders LIMIT 1").fetchone() is None
+        and conn.execute("SELECT 1 FROM summary_dirty_codes LIMIT 1").fetchone() is None
+    )
+
+
+def ensure_fresh(conn: sqlite3.Connection) -> SummaryInfo | None:
+    """Bring the summaries up to date with the lines, payments and products.
+
+    None when they cannot be used: the schema predates migration 0007, or
+    the refresh could not write (a read-only connection, a locked file) —
+    the caller then computes from the lines directly.
+    """
+    if not _has_tables(conn):
+        return None
+    params = _profile_params(conn)
+    state = _state(conn)
+    if _is_current(conn, state, params):
+        return SummaryInfo(*params)
+    try:
+        with transaction(conn):
+            state = _state(conn)  # another connection may have refreshed meanwhile
+            if not _is_current(conn, state, params):
+                _refresh(conn, state, params)
+    except sqlite3.OperationalError as exc:
+        if not _cannot_write(exc):
+            raise
+        return None
+    return SummaryInfo(*params)
+
+
+def _cannot_write(exc: sqlite3.OperationalError) -> bool:
+    """A refresh that failed for want of write access, not for a fault of its own."""
+    text = str(exc).lower()
+    return any(w in text for w in ("readonly", "read-only", "locked", "busy"))
+
+
+def rebuild(conn: sqlite3.Connection) -> SummaryInfo | None:
+    """Rebuild every summary from scratch (tests, and after a schema repair)."""
+    if not _has_tables(conn):
+        return None
+    params = _profile_params(conn)
+    with transaction(conn):
+        _full(conn, params)
+        _save_state(conn, params)
+    return SummaryInfo(*params)
+
+
+def _refresh(conn: sqlite3.Connection, state: dict[str, object], params: tuple[int, int]) -> None:
+    if not state.get("built") or (
+        state.get("pay_window_days"), state.get("settlement_day")) != params:
+        _full(conn, params)
+        _save_state(conn, params)
+        return
+    batches_max = int(state.get("batches_max_id") or 0)
+    if _max_id(conn, "import_batches") < batches_max:
+        _full(conn, params)  # batches were removed: ids may be reused, trust nothing
+        _save_state(conn, params)
+        return
+    conn.execute("DROP TABLE IF EXISTS temp.ps_scope")
+    conn.execute("CREATE TEMP TABLE ps_scope (order_id TEXT PRIMARY KEY) WITHOUT ROWID")
+    conn.execute("INSERT OR IGNORE INTO temp.ps_scope SELECT order_id FROM summary_dirty_orders")
+    conn.execute(
+        """INSERT OR IGNORE INTO temp.ps_scope
+           SELECT order_id FROM purchase_lines
+           WHERE code IN (SELECT code FROM summary_dirty_codes)""")
+    conn.execute("INSERT OR IGNORE INTO temp.ps_scope SELECT order_id FROM purchase_lines WHERE id > ?",
+                 (int(state.get("lines_max_id") or 0),))
+    conn.execute("INSERT OR IGNORE INTO temp.ps_scope SELECT order_id FROM payments WHERE id > ?",
+                 (int(state.get("payments_max_id") or 0),))
+    if _max_id(conn, "import_batches") > batches_max:
+        for table in ("purchase_lines", "payments"):
+            conn.execute(
+                f"INSERT OR IGNORE INTO temp.ps_scope SELECT order_id FROM {table} WHERE batch_id > ?",
+                (batches_max,))
+    changed = conn.execute("SELECT count(*) FROM temp.ps_scope").fetchone()[0]
+    if changed > FULL_REBUILD_ORDERS:
+        _full(conn, params)
+    elif changed:
+        _apply_scope(conn, params, -1)
+        for table in ("purchase_facts", "purchase_paid_steps", "ps_pay2_orders"):
+            conn.execute(f"DELETE FROM {table} WHERE order_id IN (SELECT order_id FROM temp.ps_scope)")
+        _compute(conn, params, "WHERE l.order_id IN (SELECT order_id FROM temp.ps_scope)")
+        _apply_scope(conn, params, +1)
+        for table in _SUM_TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE lines = 0")
+    conn.execute("DROP TABLE IF EXISTS temp.ps_scope")
+    _save_state(conn, params)
+
+
+def _save_state(conn: sqlite3.Connection, params: tuple[int, int]) -> None:
+    conn.execute("DELETE FROM summary_dirty_orders")
+    conn.execute("DELETE FROM summary_dirty_codes")
+    values = {
+        "built": 1,
+        "pay_window_days": params[0],
+        "settlement_day": params[1],
+        "lines_max_id": _max_id(conn, "purchase_lines"),
+        "payments_max_id": _max_id(conn, "payments"),
+        "batches_max_id": _max_id(conn, "import_batches"),
+    }
+    conn.executemany(
+        "INSERT INTO summary_state (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        list(values.items()),
+    )
+
+
+def _full(conn: sqlite3.Connection, params: tuple[int, int]) -> None:
+    for table in _ALL_TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    _compute(conn, params, "")
+    _aggregate(conn, "", +1, upsert=False)
+
+
+def _apply_scope(conn: sqlite3.Connection, params: tuple[int, int], sign: int) -> None:
+    """Add (+1) or subtract (-1) the scope orders' facts to / from the monthly sums."""
+    del params
+    _aggregate(conn, "WHERE order_id IN (SELECT order_id FROM temp.ps_scope)", sign, upsert=True)
+    if sign > 0:
+        _pay2_orders(conn, "AND order_id IN (SELECT order_id FROM temp.ps_scope)")
+
+
+# Each summary: (table, key columns, value expressions over purchase_facts, extra WHERE).
+_AGGREGATES = (
+    ("ps_code_month", ("institution_code", "code", "month"),
+     ("sum(amount_fen)", "sum(qty_u)", "count(*)"), ("amount_fen", "qty_u", "lines"), ""),
+    ("ps_month", ("institution_code", "month"),
+     ("sum(amount_fen)", "sum(CASE WHEN offline THEN amount_fen ELSE 0 END)", "count(*)"),
+     ("amount_fen", "offline_fen", "lines"), ""),
+    ("ps_pay3", ("institution_code", "month", "delivered_day"),
+     ("sum(amount_fen)", "sum(paid_w)", "count(*)"), ("due_fen", "paid_w", "lines"),
+     "delivered_day IS NOT NULL"),
+    ("ps_pay2_day", ("institution_code", "delivered_day"),
+     ("sum(amount_fen)", "sum(paid_deadline)", "sum(paid_final)", "count(*)"),
+     ("amount_fen", "paid_deadline", "paid_final", "lines"),
+     "vbp AND delivered_day IS NOT NULL"),
+)
+
+
+def _aggregate(conn: sqlite3.Connection, where: str, sign: int, *, upsert: bool) -> None:
+    def combine(extra: str) -> str:
+        if not where:
+            return f"WHERE {extra}" if extra else ""
+        return f"{where} AND {extra}" if extra else where
+
+    for table, keys, exprs, columns, extra in _AGGREGATES:
+        key_list = ", ".join(keys)
+        values = ", ".join(f"{sign} * {e}" for e in exprs)
+        sql = (f"INSERT INTO {table} ({key_list}, {', '.join(columns)}) "
+               f"SELECT {key_list}, {values} FROM purchase_facts {combine(extra)} "
+               f"GROUP BY {key_list}")
+        if upsert:
+            sql += (f" ON CONFLICT ({key_list}) DO UPDATE SET "
+                    + ", ".join(f"{c} = {c} + excluded.{c}" for c in columns))
+        conn.execute(sql)
+    # SUP: all lines (kind 0), response hours (1), delivery hours (2).
+    for kind, bucket in ((0, "0"), (1, "resp_b"), (2, "deliv_b")):
+        sql = (f"INSERT INTO ps_supplier_month (institution_code, month, supplier, kind, bucket, lines) "
+               f"SELECT institution_code, month, supplier, {kind}, {bucket}, {sign} * count(*) "
+               f"FROM purchase_facts {where} GROUP BY institution_code, month, supplier"
+               + ("" if kind == 0 else f", {bucket}"))
+        if upsert:
+            sql += (" ON CONFLICT (institution_code, month, supplier, kind, bucket) "
+                    "DO UPDATE SET lines = lines + excluded.lines")
+        conn.execute(sql)
+    if not upsert:
+        _pay2_orders(conn, "")
+
+
+def _pay2_orders(conn: sqlite3.Connection, and_where: str) -> None:
+    conn.execute(
+        f"""INSERT INTO ps_pay2_orders (institution_code, month, order_id, supplier, amount_fen,
+                                        paid_deadline, paid_final)
+            SELECT institution_code, delivered_month, order_id, min(supplier), sum(amount_fen),
+                   sum(paid_deadline), sum(paid_final)
+            FROM purchase_facts WHERE vbp AND delivered_day IS NOT NULL {and_where}
+            GROUP BY institution_code, delivered_month, order_id""")
+
+
+def _compute(conn: sqlite3.Connection, params: tuple[int, int], where: str) -> None:
+    """Facts and PAY-0 steps of the lines `where` selects (whole orders, alias l)."""
+    window_days, settlement_day = params
+    for name in ("ps_totals", "ps_events", "ps_paid"):
+        conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+    conn.execute("CREATE TEMP TABLE ps_totals (order_id TEXT PRIMARY KEY, total) WITHOUT ROWID")
+    conn.execute(f"INSERT INTO temp.ps_totals SELECT l.order_id, sum(l.amount_fen) "
+                 f"FROM purchase_lines l {where} GROUP BY l.order_id")
+    pay_scope = where.replace("l.order_id", "p.order_id")
+    # PAY-0 at every payment date of a line: what purchase_lines' paid_sql gives
+    # with that date as the cut-off, as a step from the previous date's value.
+    conn.execute(
+        f"""CREATE TEMP TABLE ps_events AS
+            WITH ev AS (
+                SELECT id, paid_on, sum(direct) AS direct, sum(whole) AS whole FROM (
+                    SELECT l.id, p.paid_on, p.amount_fen AS direct, 0 AS whole
+                    FROM payments p JOIN purchase_lines l
+                         ON l.order_id = p.order_id AND l.line_no = p.line_no
+                    {pay_scope} {'AND' if pay_scope else 'WHERE'} p.line_no <> ''
+                    UNION ALL
+                    SELECT l.id, p.paid_on, 0, p.amount_fen
+                    FROM payments p JOIN purchase_lines l ON l.order_id = p.order_id
+                    {pay_scope} {'AND' if pay_scope else 'WHERE'} p.line_no = '')
+                GROUP BY id, paid_on),
+            paid AS (
+                SELECT ev.id, ev.paid_on, l.order_id, l.institution_code, l.delivered_at,
+                       l.code, min(l.amount_fen, 0) AS base,
+                       min(l.amount_fen,
+                           sum(ev.direct) OVER w
+                           + CASE WHEN t.total > 0
+                                  THEN sum(ev.whole) OVER w * l.amount_fen / t.total
+                                  ELSE 0 END) AS paid
+                FROM ev JOIN purchase_lines l ON l.id = ev.id
+                     JOIN temp.ps_totals t ON t.order_id = l.order_id
+                WINDOW w AS (PARTITION BY ev.id ORDER BY ev.paid_on ROWS UNBOUNDED PRECEDING))
+            SELECT id, paid_on, order_id, institution_code, delivered_at, code,
+                   paid - lag(paid, 1, base) OVER (PARTITION BY id ORDER BY paid_on) AS delta
+            FROM paid""")
+    conn.execute("CREATE TEMP TABLE ps_paid (id INTEGER PRIMARY KEY, final, w, deadline)")
+    conn.execute(
+        f"""INSERT INTO temp.ps_paid
+            SELECT id, sum(delta),
+                   sum(delta) FILTER (WHERE paid_on <= date(delivered_at, '+{window_days} days')),
+                   sum(delta) FILTER (WHERE paid_on <= date(delivered_at, 'start of month',
+                                                            '+1 month', '+{settlement_day - 1} days'))
+            FROM temp.ps_events WHERE delta <> 0 GROUP BY id""")
+    vbp = "EXISTS (SELECT 1 FROM products v WHERE v.code = {c} AND v.is_vbp = 1)"
+    conn.execute(
+        f"""INSERT INTO purchase_paid_steps (paid_on, order_id, line_id, institution_code,
+                                             delivered_day, vbp, delta)
+            SELECT paid_on, order_id, id, institution_code, substr(delivered_at, 1, 10),
+                   {vbp.format(c='e.code')}, delta
+            FROM temp.ps_events e WHERE delta <> 0""")
+    conn.execute(
+        f"""INSERT INTO purchase_facts
+            SELECT l.institution_code, l.ordered_at, l.id, l.order_id, l.code,
+                   substr(l.ordered_at, 1, 7), l.amount_fen,
+                   CAST(round(l.qty * {QTY_SCALE}) AS INTEGER), l.supplier,
+                   l.channel = 'offline', {_bucket_sql('l.responded_at')},
+                   {_bucket_sql('l.delivered_at')},
+                   substr(l.delivered_at, 1, 10), substr(l.delivered_at, 1, 7),
+                   {vbp.format(c='l.code')},
+                   min(l.amount_fen, 0) + coalesce(p.final, 0),
+                   min(l.amount_fen, 0) + coalesce(p.w, 0),
+                   min(l.amount_fen, 0) + coalesce(p.deadline, 0)
+            FROM purchase_lines l LEFT JOIN temp.ps_paid p ON p.id = l.id {where}""")
+    for name in ("ps_totals", "ps_events", "ps_paid"):
+        conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def month_split(start: dt.date, end: dt.date) -> tuple[str, str, list[tuple[str, str]]]:
+    """[start, end] as whole months for the summaries plus edge spans for purchase_facts.
+
+    Returns (first full month, month after the last full month, edges) with
+    months as 'YYYY-MM' (an empty month range when first >= after) and edges
+    as [from, to) stamp-text ranges of ordered_at.
+    """
+    first_full = start if start.day == 1 else _month_after(start)
+    after_end = end + dt.timedelta(days=1)
+    after_full = after_end if after_end.day == 1 else after_end.replace(day=1)
+    if first_full >= after_full:
+        return "", "", [(start.isoformat(), after_end.isoformat())]
+    edges = []
+    if start < first_full:
+        edges.append((start.isoformat(), first_full.isoformat()))
+    if after_full < after_end:
+        edges.append((after_full.isoformat(), after_end.isoformat()))
+    return first_full.isoformat()[:7], after_full.isoformat()[:7], edges
+
+
+def _month_after(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def edges_sql(edges: list[tuple[str, str]], column: str = "ordered_at") -> tuple[str, list[str]]:
+    """SQL condition (and its parameters) for `column` inside any of the edge spans."""
+    if not edges:
+        return "0", []
+    params: list[str] = []
+    for lo, hi in edges:
+        params += [lo, hi]
+    return "(" + " OR ".join(f"({column} >= ? AND {column} < ?)" for _ in edges) + ")", params
+
+
+def state_value(conn: sqlite3.Connection, key: str) -> object:
+    row = conn.execute("SELECT value FROM summary_state WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def products_generation(conn: sqlite3.Connection) -> int | None:
+    """How many product changes the 0007 triggers have counted (None before 0007)."""
+    if not _has_tables(conn):
+        return None
+    value = state_value(conn, "products_gen")
+    return None if value is None else int(value)
+
+
+def store_specs(conn: sqlite3.Connection, generation: int, rows: list[tuple]) -> None:
+    """Keep the catalogue's 品规 (essential.stored_catalogue_specs) for products `generation`.
+
+    Skipped when the database cannot be written: the caller has its rows anyway.
+    """
+    try:
+        with transaction(conn):
+            if products_generation(conn) != generation:
+                return  # the catalogue changed while the rows were computed
+            conn.execute("DELETE FROM ps_catalogue_specs")
+            conn.executemany(
+                """INSERT INTO ps_catalogue_specs (key_name, key_form, key_spec, generic_name,
+                       dosage_form, specification, essential, codes)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+            conn.execute(
+                "INSERT INTO summary_state (key, value) VALUES ('specs_gen', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (generation,))
+    except sqlite3.OperationalError as exc:
+        if not _cannot_write(exc):
+            raise
