@@ -167,6 +167,20 @@ def test_pay3_and_pay4_drill_downs_add_up(qtbot, page):
     dialog.close()
 
 
+def test_pay2_alert_subject_selects_its_month(qtbot, demo_worker, wait_idle):
+    """The home page's PAY-2 alert names a month; the page selects it, also before loading."""
+    p = PaymentsPage(demo_worker)
+    qtbot.addWidget(p)
+    p.focus_subject("2026-03")
+    p.show()
+    qtbot.waitUntil(lambda: p.overview is not None, timeout=20_000)
+    wait_idle(demo_worker)
+    assert p.tabs.currentIndex() == 0
+    assert p.calendar_view.currentIndex().row() == 2  # 2026-01, 2026-02, 2026-03
+    p.focus_subject("2026-05")
+    assert p.calendar_model.row_at(p.calendar_view.currentIndex().row()).month == "2026-05"
+
+
 def test_models_pass_qtmodeltester(qtmodeltester, qtbot, page):
     for model in (page.calendar_model, page.late_model, page.prepay_model):
         qtmodeltester.check(model)

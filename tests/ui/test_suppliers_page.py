@@ -145,6 +145,15 @@ def test_supplier_asked_for_before_loading_is_selected(qtbot, demo_worker, wait_
     assert p.detail.supplier == "海南琼岛医药物流有限公司"
 
 
+def test_sup_alert_subject_opens_the_company_and_its_48h_list(qtbot, page):
+    """ui.home.page.open_from_home calls focus_subject with the alert's subject."""
+    page.tabs.setCurrentIndex(2)
+    with qtbot.waitSignal(page.detail_shown, timeout=20_000):
+        page.focus_subject("海南琼岛医药物流有限公司")
+    assert page.tabs.currentIndex() == 0
+    assert page.detail.supplier == "海南琼岛医药物流有限公司"
+
+
 def test_models_pass_qtmodeltester(qtmodeltester, page):
     for model in (page.suppliers_model, page.quarters_model, page.lines_model,
                   page.delayed_model, page.over_limit_model):

@@ -116,6 +116,7 @@ class PaymentsPage(QWidget):
         self._stale = True
         self._date_chosen = False
         self._setting_date = False
+        self._wanted_month: str | None = None
         self.setStyleSheet(PAGE_STYLE)
         self._build()
         worker.data_changed.connect(self._on_data_changed)
@@ -241,6 +242,9 @@ class PaymentsPage(QWidget):
             return
         self.overview = overview
         self._show(overview)
+        if self._wanted_month is not None:
+            self.focus_subject(self._wanted_month)
+            self._wanted_month = None
         self.overview_shown.emit()
 
     def _failed(self, exc: BaseException) -> None:
@@ -331,6 +335,19 @@ class PaymentsPage(QWidget):
         for view in (self.calendar_view, self.late_view, self.prepay_view):
             fit_columns(view, 220)
         self._set_tab_titles()
+
+    def focus_subject(self, subject: str) -> None:
+        """Show what an alert is about (ui.home.page.open_from_home calls this):
+        a PAY-2 month ('YYYY-MM') is selected in the settlement calendar; any
+        other subject (PAY-4 names the institution) leaves the page as it is.
+        Before the figures have arrived, the wish is kept for when they do."""
+        months = [m.month for m in self.calendar_model.rows()]
+        if subject in months:
+            self._wanted_month = None
+            self.tabs.setCurrentIndex(0)
+            self.calendar_view.selectRow(months.index(subject))
+        elif self.overview is None:
+            self._wanted_month = subject
 
     # -- drill-down ----------------------------------------------------------------
 

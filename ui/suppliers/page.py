@@ -239,12 +239,15 @@ class SuppliersPage(QWidget):
         if self._stale:
             self.load()
             return
-        previous = self._wanted_supplier or self.selected_supplier()
+        wanted = self._wanted_supplier
+        previous = wanted or self.selected_supplier()
         self._wanted_supplier = None
         self.overview = overview
         self.detail = None
         self._detail_requested = None
         self._show(overview)
+        if wanted is not None and any(p.code == wanted for p in overview.over_limit):
+            self.focus_subject(wanted)  # a SUP-6 product asked for before loading
         names = [s.supplier for s in overview.suppliers]
         row = names.index(previous) if previous in names else (0 if names else -1)
         if row >= 0:
@@ -330,6 +333,18 @@ class SuppliersPage(QWidget):
         if not index.isValid() or index.row() >= self.suppliers_model.rowCount():
             return None
         return self.suppliers_model.row_at(index.row()).supplier
+
+    def focus_subject(self, subject: str) -> None:
+        """Show what an alert is about (ui.home.page.open_from_home calls this):
+        a company (SUP-1/2/3: its row and its 48-hour list) or a product code
+        (SUP-6: its row among the products over the company limit)."""
+        codes = [p.code for p in self.over_limit_model.rows()]
+        if subject in codes:
+            self.tabs.setCurrentIndex(3)
+            self.over_limit_view.selectRow(codes.index(subject))
+            return
+        self.tabs.setCurrentIndex(0)
+        self.select_supplier(subject)
 
     def select_supplier(self, name: str) -> None:
         """Select `name`'s row (the home page's alerts open the page this way).
