@@ -147,7 +147,7 @@ def _steps(conn: sqlite3.Connection, uuids: list[str]) -> dict[str, list[Step]]:
     marks = ",".join("?" * len(uuids))
     for r in conn.execute(
         f"""SELECT report_uuid, from_status, to_status, at, by, note, uuid
-            FROM shortage_report_steps WHERE report_uuid IN ({marks}) ORDER BY at, id""",
+            FROM shortage_report_steps WHERE report_uuid IN ({marks}) ORDER BY id""",
         uuids,
     ):
         out[r[0]].append(Step(r[1], r[2], r[3], r[4], r[5], r[6]))
