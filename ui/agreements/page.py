@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         AgreementRow,
         AgreementsView,
     )
+    from pharmacy_app.indicators.agreements import AgreementFigures
 
 # Tables whose change can move a figure.
 WATCHED = (
@@ -98,8 +99,8 @@ class AgreementsPage(QWidget):
         self._stale = True
         self._date_chosen = False
         self._setting_date = False
-        self._detail_for: int | None = None
-        self._detail_wanted: int | None = None
+        self._detail_figures: AgreementFigures | None = None
+        self._asked_figures: AgreementFigures | None = None
         self._pending_subject: str | None = None
         self._lines_request: tuple[int, str | None] | None = None
         self.dialogs: list[QDialog] = []
@@ -259,7 +260,6 @@ class AgreementsPage(QWidget):
     def _on_data_changed(self, changes: Changes) -> None:
         if not changes.touches(*WATCHED):
             return
-        self._detail_for = None
         if self.isVisible():
             self.load()
         else:
@@ -274,7 +274,6 @@ class AgreementsPage(QWidget):
         if self._setting_date:
             return
         self._date_chosen = True
-        self._detail_for = None
         self.load()
 
     def summary_text(self, data: AgreementsView) -> str:
@@ -376,37 +375,37 @@ class AgreementsPage(QWidget):
 
     # -- month chart and lines -----------------------------------------------------
     def _request_detail(self) -> None:
+        """Months and lines of the selected agreement, read once per figures object."""
         row = self.selected_row()
         self.lines_button.setEnabled(row is not None)
         if row is None:
             self._show_detail(None)
             return
-        if self._detail_for == row.id and self.detail is not None:
+        if self.detail is not None and self._detail_figures is row.figures:
             self._show_detail(self.detail)
             return
-        self._detail_wanted = row.id
-        # Keyboard scrolling through rows asks once the selection settles.
-        QTimer.singleShot(0, self._load_detail)
-
-    def _load_detail(self) -> None:
-        row = self.selected_row()
-        if row is None or row.id != self._detail_wanted:
-            return
+        if self._asked_figures is row.figures:
+            return  # already asked; the answer is on its way
         figures = row.figures
+        self._asked_figures = figures
 
         def work(ctx: OpContext) -> AgreementDetail:
             from pharmacy_app.indicators.agreement_detail import load_agreement_detail
 
             return load_agreement_detail(ctx.conn, figures)
 
-        self.worker.op(work).success(self._detail_loaded).parent(self).run()
+        self.worker.op(work).success(
+            lambda detail: self._detail_loaded(detail, figures)
+        ).parent(self).run()
 
-    def _detail_loaded(self, detail: AgreementDetail) -> None:
+    def _detail_loaded(self, detail: AgreementDetail, figures: AgreementFigures) -> None:
+        if self._asked_figures is figures:
+            self._asked_figures = None
         row = self.selected_row()
-        if row is None or row.id != detail.agreement_id or row.figures.as_of != detail.as_of:
-            return
+        if row is None or row.figures is not figures:
+            return  # the selection or the figures moved on; their own request follows
         self.detail = detail
-        self._detail_for = detail.agreement_id
+        self._detail_figures = figures
         self._show_detail(detail)
         if self._lines_request is not None and self._lines_request[0] == detail.agreement_id:
             month = self._lines_request[1]
@@ -417,6 +416,7 @@ class AgreementsPage(QWidget):
     def _show_detail(self, detail: AgreementDetail | None) -> None:
         row = self.selected_row()
         if detail is None or row is None:
+            self.lines_button.setEnabled(row is not None)
             self.chart.set_months([])
             self.detail_label.setText(self.tr("Select an agreement to see its months."))
             return
@@ -459,8 +459,9 @@ class AgreementsPage(QWidget):
             row = self.selected_row()
         if row is None:
             return
-        if self.detail is None or self._detail_for != row.id:
+        if self.detail is None or self._detail_figures is not row.figures:
             self._lines_request = (row.id, month)
+            self._request_detail()
             return
         dialog = LinesDialog(row.figures, self.detail, month, self.window())
         self._open(dialog)
