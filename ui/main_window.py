@@ -108,10 +108,28 @@ class MainWindow(QMainWindow):
         self.add_page("suppliers", self.tr("Suppliers"), self.suppliers)
         self.payments = PaymentsPage(worker)
         self.add_page("payments", self.tr("Payments"), self.payments)
+        from ui.reported.page import ReportedPage
+        from ui.tickets.page import TicketsPage
+
+        self.tickets = TicketsPage(worker)
+        self.add_page("tickets", self.tr("Supply problems"), self.tickets)
+        self.reported = ReportedPage(worker)
+        self.add_page("reported", self.tr("Reported volumes"), self.reported)
         from ui.shortage.page import ShortagePage
 
         self.shortage = ShortagePage(worker)
         self.add_page("shortage", self.tr("Shortage reports"), self.shortage)
+        from ui.assessment.page import AssessmentPage
+        from ui.payment_standards.page import PaymentStandardsPage
+
+        self.assessment = AssessmentPage(worker)
+        self.add_page("assessment", self.tr("Assessment"), self.assessment)
+        self.payment_standards = PaymentStandardsPage(worker)
+        self.add_page("payment_standards", self.tr("Payment standards"), self.payment_standards)
+        from ui.reports.page import ReportsPage
+
+        self.reports = ReportsPage(worker)
+        self.add_page("reports", self.tr("Reports"), self.reports)
         self.policy = PolicyPage(worker)
         self.add_page("policy", self.tr("Policy parameters"), self.policy)
         self.home.open_catalogue.connect(lambda: self.show_page("catalogue"))
