@@ -130,10 +130,6 @@ class MainWindow(QMainWindow):
 
         self.reports = ReportsPage(worker)
         self.add_page("reports", self.tr("Reports"), self.reports)
-        from ui.reports.page import ReportsPage
-
-        self.reports = ReportsPage(worker)
-        self.add_page("reports", self.tr("Reports"), self.reports)
         self.policy = PolicyPage(worker)
         self.add_page("policy", self.tr("Policy parameters"), self.policy)
         self.home.open_catalogue.connect(lambda: self.show_page("catalogue"))
