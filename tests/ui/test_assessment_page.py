@@ -1,0 +1,134 @@
+"""The assessment page (SR-2 scoring, SR-3 basis and institution changes) on the demo data.
+
+The page shows what `pharmacy-app assessment --json` prints (one code path:
+compute_assessment) for the chosen basis; entered figures are validated
+(the field is named, nothing written) and change the score; an institution
+change recorded in the dialog moves agreed volume from its date. Models pass
+qtmodeltester.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pharmacy_app.cli import main
+from pharmacy_app.demo import build_demo
+from ui.assessment.page import AssessmentPage, ChangeDialog
+from ui.worker import DbWorker
+
+DEMO_DAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("assessment_demo") / "demo.db"
+    build_demo(path, today=DEMO_DAY)
+    return path
+
+
+@pytest.fixture
+def demo_worker(qapp, demo_file: Path, tmp_path: Path):
+    for source in demo_file.parent.glob(demo_file.name + "*"):
+        shutil.copy(source, tmp_path / source.name)
+    w = DbWorker(tmp_path / demo_file.name)
+    yield w
+    w.shutdown()
+
+
+@pytest.fixture
+def page(qtbot, demo_worker, wait_idle) -> AssessmentPage:
+    p = AssessmentPage(demo_worker)
+    qtbot.addWidget(p)
+    p.resize(1400, 900)
+    p.show()
+    qtbot.waitUntil(lambda: p.result is not None, timeout=20_000)
+    wait_idle(demo_worker)
+    return p
+
+
+def cli(db: Path, capsys, *extra: str) -> dict:
+    capsys.readouterr()  # qtmodeltester prints
+    assert main(["--db", str(db), "assessment", "--as-of", "2026-11-23", "--json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def assert_page_equals(page: AssessmentPage, expected: dict) -> None:
+    assert page.total_card.value.text() == f"{expected['total']:.2f}"
+    assert page.result_card.value.text() == expected["result"]
+    m = page.model
+    assert m.rowCount() == len(expected["indicators"]) == 8
+    for i, ind in enumerate(expected["indicators"]):
+        assert m.cell(i, "Indicator") == ind["name"]
+        assert m.cell(i, "Indicator value") == ind["display"]
+        assert m.cell(i, "Score") == f"{ind['score']:.2f}"
+        assert m.cell(i, "Scoring method") == ind["method"]
+    assert expected["period"]["start"] in page.period_card.detail.text()
+
+
+def test_page_shows_the_cli_assessment(page, capsys, qtmodeltester):
+    """SR-2 on the page = `assessment --json`; the demo's entered figures give a full total."""
+    qtmodeltester.check(page.model)
+    qtmodeltester.check(page.change_model)
+    expected = cli(page.worker.db_path, capsys)
+    assert expected["missing"] == []  # demo_extras/assessment.py entered the four figures
+    assert_page_equals(page, expected)
+    assert page.entry_edits["cost_growth"].text().endswith("%")
+
+
+def test_natural_year_basis_recomputes(qtbot, page, capsys, wait_idle):
+    """SR-3: the basis picker switches to the natural year and says so."""
+    with qtbot.waitSignal(page.assessment_shown, timeout=20_000):
+        page.basis_combo.setCurrentIndex(page.basis_combo.findData("natural"))
+    wait_idle(page.worker)
+    expected = cli(page.worker.db_path, capsys, "--basis", "natural")
+    assert page.result["period"]["basis"] == "natural"
+    assert_page_equals(page, expected)
+    assert page.period_card.value.text() == "Natural year"
+
+
+def test_entered_figures_are_validated_and_saved(qtbot, page, wait_idle):
+    edit = page.entry_edits["price_violations"]
+    edit.setText("1.5")
+    page.save_entries()
+    assert "价格违规次数" in page.entry_error.text()
+    wait_idle(page.worker)
+    before = page.result["total"]
+    edit.setText("2")  # the demo entered 1
+    with qtbot.waitSignal(page.assessment_shown, timeout=20_000):
+        page.save_entries()
+    wait_idle(page.worker)
+    price = next(i for i in page.result["indicators"] if i["id"] == "ref_price_violations")
+    assert price["display"] == "2 次" and price["earned"] == 0 and page.result["total"] < before
+    # Clearing a field makes the figure missing again (0 points, never invented).
+    page.entry_edits["cost_growth"].setText("")
+    with qtbot.waitSignal(page.assessment_shown, timeout=20_000):
+        page.save_entries()
+    wait_idle(page.worker)
+    assert "key_cost_growth" in page.result["missing"]
+
+
+def test_change_dialog_records_an_sr3_change(qtbot, page, wait_idle):
+    dialog = page.open_change_dialog()
+    assert isinstance(dialog, ChangeDialog)
+    dialog.from_code.setText("S0001")
+    dialog.generic.setCurrentIndex(dialog.generic.findText("阿卡波糖片（第二批）"))
+    dialog.qty.setText("abc")
+    dialog.save()
+    wait_idle(page.worker)
+    assert "转移约定量" in dialog.error.text()
+    dialog.qty.setText("5000")
+    with qtbot.waitSignal(page.assessment_shown, timeout=20_000):
+        dialog.save()
+    wait_idle(page.worker)
+    # The demo's station transfer (1,200) and this one.
+    assert page.change_model.rowCount() == 2
+    assert [page.change_model.cell(i, "From institution") for i in range(2)] == [
+        "H46010001-03", "S0001"]
+    row = next(a for a in page.result["agreements"] if a["generic"] == "阿卡波糖片")
+    assert row["moved_qty"] == 1200 + 5000
+    assert any("SR-3" in n for n in page.result["notes"])

@@ -1,0 +1,513 @@
+"""The assessment page (考核评分): SR-2 scores for a period, SR-3 basis and institution changes.
+
+Every figure comes from `pharmacy_app.scoring.compute_assessment` — the code
+behind `pharmacy-app assessment` — on the database worker. Entered figures
+are validated by the domain (`validate_entry`, `save_entry`) and institution
+changes recorded by `record_change`; a rejected value is shown beside the
+form, naming the field, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.essential.page import PAGE_STYLE, FigureCard
+from ui.home.page import level_name
+from ui.i18n import N_, tr
+from ui.suppliers.models import Column, ColumnTableModel
+from ui.suppliers.page import fit_columns
+from ui.tables import make_table_view
+from ui.worker import Changes, DbWorker, OpContext
+
+WATCHED = ("purchase_lines", "payments", "products", "agreements", "institutions",
+           "policy_profiles", "app_settings", "assessment_entries", "institution_changes",
+           "agreement_exemptions", "agreement_emergencies")
+
+BASIS_NAMES = {"procurement": N_("Procurement year"), "natural": N_("Natural year")}
+SOURCE_NAMES = {"computed": N_("Computed"), "entered": N_("Entered"), "missing": N_("Missing")}
+KIND_NAMES = {"key": N_("Key"), "reference": N_("Reference")}
+CHANGE_NAMES = {
+    "merger": N_("Merger"),
+    "split": N_("Split"),
+    "station_transfer": N_("Transfer of a community station"),
+    "closure": N_("Closure"),
+    "designation_lost": N_("Loss of designated status"),
+}
+ENTRY_FIELDS = (
+    ("cost_growth", N_("Per-visit drug cost growth rate (%)")),
+    ("vbp_violations", N_("VBP-policy violations (count)")),
+    ("price_violations", N_("Price violations (count)")),
+    ("circulation", N_("Irregular circulation of VBP drugs (findings)")),
+)
+
+Row = dict[str, Any]
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+INDICATOR_COLUMNS: list[Column[Row]] = [
+    Column(N_("Kind"), lambda r: tr(KIND_NAMES[r["kind"]])),
+    Column(N_("Indicator"), lambda r: r["name"]),
+    Column(N_("Indicator value"), lambda r: r["display"], align_right=True,
+           warn=lambda r: r["source"] == "missing"),
+    Column(N_("Source"), lambda r: tr(SOURCE_NAMES[r["source"]]),
+           warn=lambda r: r["source"] == "missing"),
+    Column(N_("Points earned"), lambda r: f"{_num(r['earned'])} / {_num(r['points'])}",
+           align_right=True, warn=lambda r: r["earned"] < r["points"],
+           good=lambda r: r["earned"] >= r["points"]),
+    Column(N_("Weight"), lambda r: f"{r['weight'] * 100:g}%", align_right=True),
+    Column(N_("Score"), lambda r: f"{r['score']:.2f}", align_right=True),
+    Column(N_("Scoring method"), lambda r: r["method"], tooltip=lambda r: r["method"]),
+]
+
+CHANGE_COLUMNS: list[Column[Row]] = [
+    Column(N_("Effective"), lambda r: r["effective_on"]),
+    Column(N_("Change type"), lambda r: tr(CHANGE_NAMES[r["kind"]])),
+    Column(N_("From institution"), lambda r: r["from_code"]),
+    Column(N_("To institution"), lambda r: r["to_code"] or "—"),
+    Column(N_("Batch"), lambda r: r["batch"] or "—"),
+    Column(N_("Generic name"), lambda r: r["generic"]),
+    Column(N_("Quantity moved"), lambda r: f"{r['qty']:,g}", align_right=True),
+    Column(N_("In effect"), lambda r: tr("Yes") if r["in_effect"] else tr("Not yet"),
+           warn=lambda r: not r["in_effect"]),
+    Column(N_("Note"), lambda r: r["note"]),
+]
+
+
+def load_assessment(conn: Any, as_of: dt.date | None, basis: str) -> dict[str, Any]:
+    """Runs on the worker: the CLI's assessment, every change record and the agreements' names."""
+    from pharmacy_app.scoring import compute_assessment, list_changes
+    from ui.essential.page import default_as_of
+
+    as_of = as_of or default_as_of(conn)
+    result = compute_assessment(conn, as_of, year_basis=basis)
+    code = result["institution"]["code"]
+    result["all_changes"] = [
+        {**c.to_json(), "in_effect": c.effective_on <= as_of} for c in list_changes(conn, code)]
+    result["generics"] = [
+        (r[0], r[1]) for r in conn.execute(
+            "SELECT DISTINCT batch, generic FROM agreements WHERE institution_code = ? "
+            "ORDER BY batch, generic", (code,))]
+    result["entries"] = {
+        e.indicator: e.value for e in _entries(conn, code, result["period"])}
+    return result
+
+
+def _entries(conn: Any, code: str, period: dict[str, str]) -> list[Any]:
+    from pharmacy_app.scoring import entered_figures
+
+    return list(entered_figures(conn, code, period["basis"],
+                                dt.date.fromisoformat(period["start"])).values())
+
+
+def entry_text(indicator: str, value: float | None) -> str:
+    """How an entered value is shown in its field: a percentage for the rate, else a count."""
+    if value is None:
+        return ""
+    if indicator == "cost_growth":
+        return f"{value * 100:.4g}%"
+    return f"{value:g}"
+
+
+class ChangeDialog(QDialog):
+    """Record one SR-3 institution change (the domain validates it on saving)."""
+
+    saved = Signal()
+
+    def __init__(self, worker: DbWorker, institution_code: str, as_of: dt.date,
+                 generics: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.setWindowTitle(self.tr("Record an institution change"))
+        form = QFormLayout(self)
+        intro = QLabel(self.tr(
+            "A merger, split, transfer of a community station, closure or loss of designated "
+            "status moves agreed volume of a generic name between institutions from the day "
+            "it takes effect (SR-3). Figures as of an earlier date do not see it."))
+        intro.setWordWrap(True)
+        form.addRow(intro)
+        self.kind = QComboBox()
+        for key, name in CHANGE_NAMES.items():
+            self.kind.addItem(tr(name), key)
+        form.addRow(self.tr("Change type"), self.kind)
+        self.effective = QDateEdit()
+        self.effective.setCalendarPopup(True)
+        self.effective.setDisplayFormat("yyyy-MM-dd")
+        self.effective.setDate(QDate(as_of.year, as_of.month, as_of.day))
+        form.addRow(self.tr("Effective from"), self.effective)
+        self.from_code = QLineEdit()
+        self.from_code.setObjectName("fromCode")
+        self.to_code = QLineEdit(institution_code)
+        self.to_code.setObjectName("toCode")
+        form.addRow(self.tr("From institution (code)"), self.from_code)
+        form.addRow(self.tr("To institution (code, empty when volume leaves)"), self.to_code)
+        self.generic = QComboBox()
+        self.generic.setEditable(True)
+        self.generic.setObjectName("generic")
+        for batch, generic in generics:
+            self.generic.addItem(f"{generic}（{batch}）", (batch, generic))
+        self.generic.setCurrentIndex(-1)
+        form.addRow(self.tr("Generic name"), self.generic)
+        self.qty = QLineEdit()
+        self.qty.setObjectName("qty")
+        self.qty.setPlaceholderText(self.tr("smallest units"))
+        form.addRow(self.tr("Agreed quantity moved"), self.qty)
+        self.note = QLineEdit()
+        form.addRow(self.tr("Note"), self.note)
+        self.error = QLabel()
+        self.error.setObjectName("pageMessage")
+        self.error.setWordWrap(True)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setStyleSheet(PAGE_STYLE)
+
+    def _generic(self) -> tuple[str, str]:
+        data = self.generic.currentData()
+        text = self.generic.currentText().strip()
+        if data is not None and self.generic.itemText(self.generic.currentIndex()) == text:
+            return data  # type: ignore[no-any-return]
+        return "", text
+
+    def save(self) -> None:
+        from pharmacy_app.scoring import AssessmentInputError, record_change
+
+        batch, generic = self._generic()
+        values = dict(kind=self.kind.currentData(), effective_on=self.effective.date().toPython(),
+                      from_code=self.from_code.text(), to_code=self.to_code.text(),
+                      generic=generic, qty=self.qty.text(), batch=batch, note=self.note.text())
+
+        def work(ctx: OpContext) -> int:
+            return record_change(ctx.conn, **values)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, AssessmentInputError):
+                self.error.setText(str(exc))
+                return
+            from ui.errors import show_error
+
+            show_error(exc, self)
+
+        def done(_id: int) -> None:
+            self.saved.emit()
+            self.accept()
+
+        self.worker.op(work).success(done).failure(failed).parent(self).run()
+
+
+class AssessmentPage(QWidget):
+    """考核评分: the SR-2 table for a period and basis, entered figures, SR-3 changes."""
+
+    assessment_shown = Signal()
+    dialog_opened = Signal(object)
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.result: dict[str, Any] | None = None
+        self._loading = False
+        self._stale = True
+        self._date_chosen = False
+        self._setting_date = False
+        self.setStyleSheet(PAGE_STYLE)
+        self._build()
+        worker.data_changed.connect(self._on_data_changed)
+
+    # -- layout --------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 12, 16, 10)
+        outer.setSpacing(8)
+        top = QHBoxLayout()
+        self.title = QLabel(self.tr("Assessment"))
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        top.addWidget(self.title)
+        self.institution_label = QLabel()
+        top.addWidget(self.institution_label)
+        top.addStretch(1)
+        top.addWidget(QLabel(self.tr("Year basis")))
+        self.basis_combo = QComboBox()
+        self.basis_combo.setObjectName("basis")
+        for key, name in BASIS_NAMES.items():
+            self.basis_combo.addItem(tr(name), key)
+        self.basis_combo.currentIndexChanged.connect(lambda _i: self.load())
+        top.addWidget(self.basis_combo)
+        top.addWidget(QLabel(self.tr("As of")))
+        self.date_edit = QDateEdit()
+        self.date_edit.setObjectName("asOf")
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.setDate(QDate.currentDate())
+        self.date_edit.dateChanged.connect(self._date_changed)
+        top.addWidget(self.date_edit)
+        self.profile_label = QLabel()
+        top.addWidget(self.profile_label)
+        outer.addLayout(top)
+
+        self.message = QLabel()
+        self.message.setObjectName("pageMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        outer.addWidget(self.message)
+
+        cards = QGridLayout()
+        cards.setSpacing(10)
+        self.total_card = FigureCard(self.tr("Total score (SR-2)"))
+        self.result_card = FigureCard(self.tr("Result"))
+        self.period_card = FigureCard(self.tr("Period (SR-3)"))
+        self.missing_card = FigureCard(self.tr("Figures missing"))
+        for i, card in enumerate((self.total_card, self.result_card, self.period_card,
+                                  self.missing_card)):
+            card.detail.setWordWrap(True)
+            cards.addWidget(card, 0, i)
+            cards.setColumnStretch(i, 1)
+        outer.addLayout(cards)
+
+        self.model: ColumnTableModel[Row] = ColumnTableModel(INDICATOR_COLUMNS, self)
+        self.view = make_table_view(self.model, "assessmentTable")
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.view)
+
+        lower = QWidget()
+        lower_layout = QHBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        entry_box = QGroupBox(self.tr("Figures entered for this period"))
+        entry_form = QFormLayout(entry_box)
+        self.entry_period = QLabel()
+        self.entry_period.setWordWrap(True)
+        entry_form.addRow(self.entry_period)
+        self.entry_edits: dict[str, QLineEdit] = {}
+        for key, label in ENTRY_FIELDS:
+            edit = QLineEdit()
+            edit.setObjectName(f"entry_{key}")
+            edit.setPlaceholderText(self.tr("not entered"))
+            self.entry_edits[key] = edit
+            entry_form.addRow(tr(label), edit)
+        self.entry_error = QLabel()
+        self.entry_error.setObjectName("pageMessage")
+        self.entry_error.setWordWrap(True)
+        entry_form.addRow(self.entry_error)
+        self.save_entries_button = QPushButton(self.tr("Save entered figures"))
+        self.save_entries_button.clicked.connect(self.save_entries)
+        entry_form.addRow(self.save_entries_button)
+        lower_layout.addWidget(entry_box, 2)
+
+        change_box = QGroupBox(self.tr("Institution changes (SR-3)"))
+        change_layout = QVBoxLayout(change_box)
+        self.change_model: ColumnTableModel[Row] = ColumnTableModel(CHANGE_COLUMNS, self)
+        self.change_view = make_table_view(self.change_model, "changesTable")
+        change_layout.addWidget(self.change_view, 1)
+        buttons = QHBoxLayout()
+        self.add_change_button = QPushButton(self.tr("Record a change…"))
+        self.add_change_button.clicked.connect(self.open_change_dialog)
+        self.delete_change_button = QPushButton(self.tr("Delete selected change"))
+        self.delete_change_button.clicked.connect(self.delete_selected_change)
+        buttons.addWidget(self.add_change_button)
+        buttons.addWidget(self.delete_change_button)
+        buttons.addStretch(1)
+        change_layout.addLayout(buttons)
+        lower_layout.addWidget(change_box, 3)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        outer.addWidget(splitter, 1)
+
+        self.notes_label = QLabel()
+        self.notes_label.setObjectName("figureCaption")
+        self.notes_label.setWordWrap(True)
+        outer.addWidget(self.notes_label)
+
+    # -- loading -------------------------------------------------------------------
+
+    def as_of(self) -> dt.date:
+        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
+
+    def basis(self) -> str:
+        return str(self.basis_combo.currentData())
+
+    def load(self) -> None:
+        if self._loading:
+            self._stale = True
+            return
+        self._loading = True
+        self._stale = False
+        as_of = self.as_of() if self._date_chosen else None
+        basis = self.basis()
+
+        def work(ctx: OpContext) -> dict[str, Any]:
+            return load_assessment(ctx.conn, as_of, basis)
+
+        self.worker.op(work).success(self._loaded).failure(self._failed).parent(self).run()
+
+    def _loaded(self, result: dict[str, Any]) -> None:
+        self._loading = False
+        if self._stale:
+            self.load()
+            return
+        self.result = result
+        self._show(result)
+        self.assessment_shown.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._loading = False
+        from pharmacy_app.indicators import NoInstitution
+
+        if isinstance(exc, NoInstitution):
+            self.message.setText(str(exc))
+            self.message.show()
+            return
+        from ui.errors import show_error
+
+        show_error(exc, self.window())
+
+    def _on_data_changed(self, changes: Changes) -> None:
+        if not changes.touches(*WATCHED):
+            return
+        if self.isVisible():
+            self.load()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self.load()
+
+    def _date_changed(self, _date: QDate) -> None:
+        if self._setting_date:
+            return
+        self._date_chosen = True
+        self.load()
+
+    # -- showing -------------------------------------------------------------------
+
+    def _show(self, r: dict[str, Any]) -> None:
+        self.message.hide()
+        as_of = dt.date.fromisoformat(r["as_of"])
+        self._setting_date = True
+        try:
+            self.date_edit.setDate(QDate(as_of.year, as_of.month, as_of.day))
+        finally:
+            self._setting_date = False
+        inst, period = r["institution"], r["period"]
+        self.institution_label.setText(self.tr("{0} · {1}").format(
+            inst["name"], level_name(inst["level"])))
+        self.profile_label.setText(self.tr("Policy profile: {0}").format(r["profile"]))
+        basis = tr(BASIS_NAMES[period["basis"]])
+        self.total_card.set_figure(
+            f"{r['total']:.2f}",
+            self.tr("of {0:.2f} points; pass line {1:g}").format(r["max_total"], r["pass_score"]))
+        self.result_card.set_figure(r["result"], self.tr("{0}, as of {1}").format(
+            basis, r["as_of"]))
+        passed = r["total"] >= r["pass_score"]
+        self.result_card.value.setStyleSheet("color: #2e7d32;" if passed else "color: #c62828;")
+        self.period_card.set_figure(basis, self.tr("{0} to {1} (year ends {2})").format(
+            period["start"], period["end"], period["year_end"]))
+        missing = len(r["missing"])
+        self.missing_card.set_figure(str(missing), self.tr(
+            "indicators without a figure score 0 until entered") if missing else self.tr(
+            "every indicator has its figure"))
+        self.missing_card.value.setStyleSheet("color: #c62828;" if missing else "color: #2e7d32;")
+        self.model.set_rows(r["indicators"])
+        fit_columns(self.view, 300)
+        self.entry_period.setText(self.tr(
+            "For the {0} starting {1}; empty means not entered. Rate as a percentage "
+            "(e.g. 3.5%), counts as whole numbers.").format(basis, period["start"]))
+        for key, edit in self.entry_edits.items():
+            edit.setText(entry_text(key, r["entries"].get(key)))
+        self.entry_error.setText("")
+        self.change_model.set_rows(r["all_changes"])
+        fit_columns(self.change_view, 200)
+        self.notes_label.setText("\n".join(f"· {n}" for n in r["notes"]))
+
+    # -- entering --------------------------------------------------------------------
+
+    def save_entries(self) -> None:
+        """Validate every field first (nothing written on an error), then store or clear each."""
+        from pharmacy_app.scoring import AssessmentInputError, validate_entry
+
+        r = self.result
+        if r is None:
+            return
+        values: dict[str, float | None] = {}
+        for key, edit in self.entry_edits.items():
+            text = edit.text().strip()
+            if not text:
+                values[key] = None
+                continue
+            try:
+                values[key] = validate_entry(key, text)
+            except AssessmentInputError as exc:
+                self.entry_error.setText(str(exc))
+                edit.setFocus()
+                return
+        code = r["institution"]["code"]
+        basis = r["period"]["basis"]
+        start = dt.date.fromisoformat(r["period"]["start"])
+
+        def work(ctx: OpContext) -> None:
+            from db import transaction
+            from pharmacy_app.scoring import delete_entry, save_entry
+
+            with transaction(ctx.conn):
+                for key, value in values.items():
+                    if value is None:
+                        delete_entry(ctx.conn, code, basis, start, key)
+                    else:
+                        save_entry(ctx.conn, code, basis, start, key, value)
+
+        self.entry_error.setText("")
+        self.worker.op(work).parent(self).run()
+
+    def open_change_dialog(self) -> ChangeDialog | None:
+        r = self.result
+        if r is None:
+            return None
+        dialog = ChangeDialog(self.worker, r["institution"]["code"],
+                              dt.date.fromisoformat(r["as_of"]), r["generics"], self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.open()
+        self.dialog_opened.emit(dialog)
+        return dialog
+
+    def delete_selected_change(self) -> None:
+        rows = self.change_view.selectionModel().selectedRows()
+        if not rows:
+            return
+        change_id = int(self.change_model.row_at(rows[0].row())["id"])
+
+        def work(ctx: OpContext) -> bool:
+            from pharmacy_app.scoring import delete_change
+
+            return delete_change(ctx.conn, change_id)
+
+        self.worker.op(work).parent(self).run()
