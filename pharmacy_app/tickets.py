@@ -371,6 +371,39 @@ def known_suppliers(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in rows]
 
 
+@dataclass(frozen=True)
+class ProductChoice:
+    """A catalogue product offered by the ticket dialog's product search."""
+
+    code: str
+    label: str
+
+
+def product_label(name: str, form: str, spec: str, maker: str = "") -> str:
+    """阿卡波糖 + 片剂 + 50mg → 阿卡波糖片 50mg (as prescriptions and agreements write it)."""
+    form = form or ""
+    if form.endswith("片剂"):
+        form = form[:-1]
+    text = " ".join(p for p in (name + ("" if name.endswith(form) else form), spec or "") if p)
+    return f"{text}（{maker}）" if maker else text
+
+
+def find_products(conn: sqlite3.Connection, text: str, limit: int = 50) -> list[ProductChoice]:
+    """Active products whose name, code or pinyin initials (amxl → 阿莫西林) contain `text`."""
+    needle = text.strip().lower()
+    if not needle:
+        return []
+    like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = conn.execute(
+        r"""SELECT code, generic_name, dosage_form, specification, manufacturer FROM products
+           WHERE active = 1 AND (generic_name LIKE :like ESCAPE '\' OR lower(code) LIKE :like ESCAPE '\'
+                                 OR pinyin LIKE :like ESCAPE '\')
+           ORDER BY is_vbp DESC, generic_name, specification, code LIMIT :limit""",
+        {"like": like, "limit": limit},
+    ).fetchall()
+    return [ProductChoice(r[0], product_label(r[1], r[2], r[3], r[4])) for r in rows]
+
+
 def raise_ticket(
     conn: sqlite3.Connection,
     product_code: str,
@@ -392,7 +425,7 @@ def raise_ticket(
     ).fetchone()
     if row is None:
         raise TicketError(f"「产品」：采购目录中没有编码为 {code} 的产品")
-    name = " ".join(p for p in (row[0] + (row[1] or ""), row[2] or "") if p)
+    name = product_label(row[0], row[1], row[2])
     _check_calendar(conn, raised_on, active_profile(conn))
     with transaction(conn):
         cur = conn.execute(
