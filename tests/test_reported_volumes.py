@@ -291,3 +291,30 @@ def test_cli_reported_propose_and_import(db, db_path, tmp_path, capsys):
     bad.write_text("通用名,报量\n阿莫西林胶囊,abc\n", encoding="utf-8")
     assert main(["--db", str(db_path), "reported", "import", str(bad), "--as-of", "2026-11-23"]) == 2
     assert "第2行「报量」列" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from pharmacy_app.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo_reported") / "demo.db"
+    build_demo(path, today=AS_OF)
+    return path
+
+
+def test_demo_report_has_one_missing_explanation_and_the_unreported_vbp(demo_path):
+    from pharmacy_app.demo import AGREEMENTS, UNREPORTED_VBP
+    from pharmacy_app.demo_extras.reported_volumes import EXPLAINED, NEEDS_EXPLANATION
+
+    conn = open_store(demo_path)
+    try:
+        report = compute_report(conn, AS_OF)
+    finally:
+        conn.close()
+    assert report.report_year == 2027
+    assert [r.generic for r in report.missing_explanations] == [NEEDS_EXPLANATION]
+    explained = report.row(EXPLAINED[0])
+    assert explained.needs_explanation and not explained.missing_explanation
+    assert {r.generic for r in report.rows if r.origin == "agreement"} == {a.generic for a in AGREEMENTS}
+    assert len(report.unreported) == len(UNREPORTED_VBP)
+    assert all(r.origin == "catalogue" and r.last_year_qty > 0 for r in report.unreported)

@@ -223,3 +223,20 @@ def test_cli_tickets_list(db, db_path, capsys):
     )
     assert main(["--db", str(db_path), "tickets", "list", "--as-of", "2027-01-04"]) == 1
     assert "请导入" in capsys.readouterr().err
+
+
+def test_demo_tickets_one_in_each_state_one_overdue(tmp_path):
+    from pharmacy_app.demo import build_demo
+
+    path = tmp_path / "demo.db"
+    build_demo(path, today=D(2026, 11, 23))
+    conn = open_store(path)
+    try:
+        views = list_tickets(conn, D(2026, 11, 23))
+        alerts = ticket_alerts(conn, D(2026, 11, 23))
+    finally:
+        conn.close()
+    assert sorted(v.status for v in views) == sorted(
+        ["escalated", "open", "answered", "fix_committed", "resolved"])
+    assert [a["rule"] for a in alerts] == ["SUP-4"]
+    assert "海南康信医药有限公司" in alerts[0]["subject"]  # the demo's slow responder

@@ -79,6 +79,8 @@ def test_av10_entered_change_beyond_limit_is_marked_then_explained(page):
         == MISSING_COLOUR
     assert "1 need a written explanation" in page.summary_label.text()
     assert page.save_button.isEnabled()
+    # A reload would drop the draft: the controls that reload wait for save or revert.
+    assert not page.year_spin.isEnabled() and not page.import_button.isEnabled()
     assert edit(page, "阿莫西林胶囊", ReportModel.EXPLANATION, "新开发热门诊")
     assert model.index(row, ReportModel.CHECK).data() == "Explained (+150.1%)"
 
@@ -148,3 +150,12 @@ def test_import_bad_file_names_row_and_column(page, worker, wait_idle, tmp_path:
     wait_idle(worker)
     model = page.model
     assert model.values(model.row_of("阿莫西林胶囊"))[0] == 1300
+
+
+def test_revert_drops_the_draft(page, worker, wait_idle):
+    assert edit(page, "阿莫西林胶囊", ReportModel.QUANTITY, "5")
+    assert page.revert_button.isEnabled()
+    page.load()
+    wait_idle(worker)
+    assert not page.model.has_changes() and page.year_spin.isEnabled()
+    assert page.model.values(page.model.row_of("阿莫西林胶囊"))[0] is None

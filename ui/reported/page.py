@@ -284,8 +284,14 @@ class ReportedPage(QWidget):
         changed = self.model.has_changes()
         self.save_button.setEnabled(changed)
         self.revert_button.setEnabled(changed)
+        # Anything that reloads the report would drop the draft: save or revert first.
+        for widget in (self.year_spin, self.date_edit, self.import_button, self.add_button,
+                       self.add_edit):
+            widget.setEnabled(not changed)
         row = self._selected_row()
-        self.remove_button.setEnabled(row is not None and self.model.row_at(row).origin == "user")
+        self.remove_button.setEnabled(
+            not changed and row is not None and self.model.row_at(row).origin == "user"
+        )
         self.export_button.setEnabled(self.model.rowCount() > 0)
 
     # -- actions -----------------------------------------------------------------
