@@ -132,3 +132,15 @@ def test_change_dialog_records_an_sr3_change(qtbot, page, wait_idle):
     row = next(a for a in page.result["agreements"] if a["generic"] == "阿卡波糖片")
     assert row["moved_qty"] == 1200 + 5000
     assert any("SR-3" in n for n in page.result["notes"])
+
+
+def test_completion_rows_add_up_to_the_indicator(page, qtmodeltester):
+    """SR-2 key indicator 1: the agreement rows behind it sum to its value."""
+    qtmodeltester.check(page.agreement_model)
+    rows = [page.agreement_model.row_at(i) for i in range(page.agreement_model.rowCount())]
+    assessed = [r for r in rows if not r["exempt"] and r["due_qty"]]
+    completion = next(i for i in page.result["indicators"] if i["id"] == "key_completion")
+    assert sum(r["selected_qty"] for r in assessed) / sum(r["due_qty"] for r in assessed) == \
+        pytest.approx(completion["value"], abs=1e-6)
+    moved = [page.agreement_model.cell(i, "Moved by changes (SR-3)") for i in range(len(rows))]
+    assert "1,200" in moved  # the demo's station transfer

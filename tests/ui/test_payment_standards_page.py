@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -66,9 +67,9 @@ def test_page_shows_the_cli_figures(page, capsys, qtmodeltester):
         assert m.cell(i, "Generic name") == r["generic"]
         assert m.cell(i, "Manufacturer") == r["manufacturer"]
         assert m.cell(i, "Rule") == r["rule"]
-        for col, key in (("Selected price", "selected_price"), ("Product price", "price"),
-                         ("Year 1", "year1"), ("Year 2", "year2"), ("Year 3", "year3"),
-                         ("Standard in force", "standard")):
+        assert Decimal(m.cell(i, "Selected price")) == Decimal(r["selected_price"])
+        for col, key in (("Product price", "price"), ("Year 1", "year1"), ("Year 2", "year2"),
+                         ("Year 3", "year3"), ("Standard in force", "standard")):
             assert m.cell(i, col) == r[key]
         assert m.cell(i, "Patient pays extra per package") == f"{float(r['patient_extra_per_package']):,.2f}"
     # The demo has originators above 2× stepping down (PS-1) and non-evaluated generics (PS-2).

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -80,6 +81,28 @@ INDICATOR_COLUMNS: list[Column[Row]] = [
     Column(N_("Weight"), lambda r: f"{r['weight'] * 100:g}%", align_right=True),
     Column(N_("Score"), lambda r: f"{r['score']:.2f}", align_right=True),
     Column(N_("Scoring method"), lambda r: r["method"], tooltip=lambda r: r["method"]),
+]
+
+def _qty(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+AGREEMENT_COLUMNS: list[Column[Row]] = [
+    Column(N_("Batch"), lambda r: r["batch"]),
+    Column(N_("Generic name"), lambda r: r["generic"]),
+    Column(N_("Procurement year"), lambda r: f"{r['start']} – {r['end']}"),
+    Column(N_("Agreed quantity"), lambda r: _qty(r["agreed_qty"]), align_right=True),
+    Column(N_("Moved by changes (SR-3)"), lambda r: _qty(r["moved_qty"]) if r["moved_qty"] else "",
+           align_right=True),
+    Column(N_("Due in the period"), lambda r: _qty(r["due_qty"]), align_right=True),
+    Column(N_("Selected bought in the period"), lambda r: _qty(r["selected_qty"]),
+           align_right=True),
+    Column(N_("On-time completion"), lambda r: "—" if r["completion"] is None
+           else f"{r['completion'] * 100:.1f}%", align_right=True,
+           warn=lambda r: r["below_line"], good=lambda r: r["completion"] is not None
+           and r["completion"] >= 1 and not r["exempt"]),
+    Column(N_("Non-selected bought"), lambda r: _qty(r["non_selected_qty"]), align_right=True),
+    Column(N_("Exempt (AV-9)"), lambda r: tr("Yes") if r["exempt"] else ""),
 ]
 
 CHANGE_COLUMNS: list[Column[Row]] = [
@@ -294,8 +317,13 @@ class AssessmentPage(QWidget):
 
         self.model: ColumnTableModel[Row] = ColumnTableModel(INDICATOR_COLUMNS, self)
         self.view = make_table_view(self.model, "assessmentTable")
+        self.agreement_model: ColumnTableModel[Row] = ColumnTableModel(AGREEMENT_COLUMNS, self)
+        self.agreement_view = make_table_view(self.agreement_model, "assessmentAgreements")
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.view, self.tr("Indicators"))
+        self.tabs.addTab(self.agreement_view, self.tr("Agreed volumes behind the completion"))
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.view)
+        splitter.addWidget(self.tabs)
 
         lower = QWidget()
         lower_layout = QHBoxLayout(lower)
@@ -439,6 +467,11 @@ class AssessmentPage(QWidget):
         self.missing_card.value.setStyleSheet("color: #c62828;" if missing else "color: #2e7d32;")
         self.model.set_rows(r["indicators"])
         fit_columns(self.view, 300)
+        below = set(next(i for i in r["indicators"] if i["id"] == "key_completion")
+                    .get("below_line", []))
+        self.agreement_model.set_rows([{**a, "below_line": a["generic"] in below and not a["exempt"]}
+                                       for a in r["agreements"]])
+        fit_columns(self.agreement_view, 220)
         self.entry_period.setText(self.tr(
             "For the {0} starting {1}; empty means not entered. Rate as a percentage "
             "(e.g. 3.5%), counts as whole numbers.").format(basis, period["start"]))

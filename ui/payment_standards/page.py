@@ -59,7 +59,7 @@ def _year(r: Row) -> str:
 COLUMNS: list[Column[Row]] = [
     Column(N_("Batch"), lambda r: r["batch"]),
     Column(N_("Generic name"), lambda r: r["generic"]),
-    Column(N_("Manufacturer"), lambda r: r["manufacturer"]),
+    Column(N_("Manufacturer"), lambda r: r["manufacturer"], tooltip=lambda r: r["manufacturer"]),
     Column(N_("Specification"), lambda r: r["spec"],
            warn=lambda r: r["spec_differs"],
            tooltip=lambda r: tr("Another specification than the selected product's: "
@@ -67,7 +67,7 @@ COLUMNS: list[Column[Row]] = [
     Column(N_("Package"), lambda r: r["package"]),
     Column(N_("Kind"), lambda r: tr(KIND_NAMES[r["kind"]])),
     Column(N_("Rule"), lambda r: r["rule"]),
-    Column(N_("Selected price"), lambda r: str(r["selected_price"]), align_right=True),
+    Column(N_("Selected price"), lambda r: f"{r['selected_price']:.4f}", align_right=True),
     Column(N_("Product price"), lambda r: str(r["price"]), align_right=True,
            warn=lambda r: r["gradient"],
            tooltip=lambda r: tr("Above the gradient multiple of the selected price: "
@@ -283,7 +283,7 @@ class PaymentStandardsPage(QWidget):
     def _apply_filter(self) -> None:
         rows = self.filtered_rows()
         self.model.set_rows(rows)
-        fit_columns(self.view, 240)
+        fit_columns(self.view, 170)
         generics = {(r["batch"], r["generic"]) for r in rows}
         total = len(self.table.rows) if self.table else 0
         self.summary.setText(self.tr(
