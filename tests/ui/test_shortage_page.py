@@ -1,0 +1,208 @@
+"""The shortage page: fill, validate, autosave, reopen and advance a report through
+every SH-2 status; SH-3 proposals start prefilled drafts; print through the worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import shiboken6
+from conftest import AMLODIPINE, AMOXICILLIN
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from pharmacy_app.shortage.store import list_reports, load_report, set_liaison
+from ui.shortage.page import ShortagePage
+
+
+@pytest.fixture
+def page(qtbot, worker, catalogue_db, wait_idle) -> ShortagePage:
+    set_liaison(catalogue_db, "王芳", "0898-65301234")
+    p = ShortagePage(worker)
+    qtbot.addWidget(p)
+    p.resize(1300, 820)
+    p.show()
+    wait_idle(worker)
+    return p
+
+
+def saved(form) -> bool:
+    return bool(form.report.uuid) and not form.dirty and not form.saving and form.worker.is_idle()
+
+
+def fill_and_autosave(qtbot, page: ShortagePage, wait_idle) -> None:
+    form = page.form
+    page.new_report()
+    assert page.tabs.currentWidget() is form
+    # Keyboard first: the cursor waits in the product search.
+    assert QApplication.focusWidget() is form.search
+    # Sensible defaults: the liaison reports, today is the start date.
+    assert (form.reporter.text(), form.contact.text()) == ("王芳", "0898-65301234")
+    qtbot.keyClicks(form.search, "amxl")
+    assert form.matches.rowCount() == 1  # the inactive 阿莫西林克拉维酸钾 is not offered
+    qtbot.keyClick(form.search, Qt.Key.Key_Return)
+    assert form.product_code.text() == AMOXICILLIN
+    assert form.generic_name.text() == "阿莫西林" and form.dosage_form.text() == "胶囊"
+    assert QApplication.focusWidget() is form.start_date  # on to the next field
+    wait_idle(page.worker)
+    qtbot.keyClicks(form.stock, "48")
+    qtbot.keyClicks(form.monthly_use, "240")
+    assert form.cover_label.text() == "6.0 days"
+    form.cause.setCurrentIndex(form.cause.findData("distribution"))
+    form.kind.setCurrentIndex(form.kind.findData("complete"))
+    form.clinical_impact.insertPlainText("儿童感染首选")
+    form.other_substitutes.insert("头孢克肟胶囊")
+    form.measures.insertPlainText("催促配送企业")
+    assert form.substitutability_label.text() == "Same-class substitute only"
+    assert form.level_label.text() == "Red"  # 6 days < 7
+    # Drafts save themselves through the worker.
+    qtbot.waitUntil(lambda: saved(form), timeout=5000)
+
+
+def test_sh1_fill_autosave_validate_and_sh2_every_status(qtbot, page, catalogue_db, wait_idle,
+                                                          tmp_path: Path):
+    form = page.form
+    fill_and_autosave(qtbot, page, wait_idle)
+    uuid = form.report.uuid
+    stored = load_report(catalogue_db, uuid)
+    assert stored.status == "draft" and stored.stock_on_hand == 48
+    assert stored.clinical_impact == "儿童感染首选"
+    assert [s.name for s in stored.substitutes] == ["头孢克肟胶囊"]
+
+    # Validation names the field and marks it; nothing moves on.
+    form.clinical_impact.clear()
+    form.advance_buttons["reported"].click()
+    assert "临床影响：必填" in form.errors_label.text()
+    assert form.clinical_impact.property("invalid") is True
+    wait_idle(page.worker)
+    assert load_report(catalogue_db, uuid).status == "draft"
+
+    form.clinical_impact.insertPlainText("儿童感染首选")
+    assert form.advance_buttons["reported"].isVisible()
+    form.advance_buttons["reported"].click()
+    wait_idle(page.worker)
+    assert form.report.status == "reported" and not form.errors_label.text()
+    assert form.clinical_impact.property("invalid") is False
+    assert form.advance_buttons["handling"].isVisible()
+    assert not form.advance_buttons["reported"].isVisible()
+
+    # Reopen from the list: every field comes back from the database.
+    page.tabs.setCurrentIndex(0)
+    wait_idle(page.worker)
+    rows = {page.reports.row_at(i).uuid: i for i in range(page.reports.rowCount())}
+    page.open_row(rows[uuid])
+    wait_idle(page.worker)
+    assert form.product_code.text() == AMOXICILLIN
+    assert (form.stock.text(), form.monthly_use.text()) == ("48", "240")
+    assert form.cause.currentData() == "distribution" and form.kind.currentData() == "complete"
+    assert form.clinical_impact.toPlainText() == "儿童感染首选"
+    assert form.other_substitutes.text() == "头孢克肟胶囊"
+    assert form.status_label.text() == "Status: Reported"
+
+    # SH-2 onwards, each step dated and signed by the person named.
+    form.done_by.setText("李主任")
+    for status in ("handling", "unresolvable", "resolved"):
+        form.step_note.setText(f"→ {status}")
+        form.advance_buttons[status].click()
+        wait_idle(page.worker)
+        assert form.report.status == status
+    steps = load_report(catalogue_db, uuid).steps
+    assert [s.to_status for s in steps] == ["draft", "reported", "handling", "unresolvable",
+                                           "resolved"]
+    assert [s.by for s in steps[2:]] == ["李主任"] * 3 and steps[3].note == "→ unresolvable"
+    assert form.steps.rowCount() == 5
+    assert not form.measures.isEnabled()  # resolved: read-only
+    assert not any(b.isVisible() for b in form.advance_buttons.values())
+    # The unresolved list no longer shows it.
+    page.tabs.setCurrentIndex(0)
+    wait_idle(page.worker)
+    assert uuid not in {page.reports.row_at(i).uuid for i in range(page.reports.rowCount())}
+
+    # Print / save PDF goes through the worker.
+    out = tmp_path / "report.pdf"
+    form.open_report(load_report(catalogue_db, uuid))
+    form.print_pdf(out)
+    wait_idle(page.worker)
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_sh1_nothing_typed_is_lost_when_switching_reports(qtbot, page, catalogue_db, wait_idle):
+    form = page.form
+    fill_and_autosave(qtbot, page, wait_idle)
+    first = form.report.uuid
+    form.measures.insertPlainText("；已向县医院调剂")
+    assert form.dirty
+    page.new_report()  # before the timer fires
+    wait_idle(page.worker)
+    assert load_report(catalogue_db, first).measures_taken == "催促配送企业；已向县医院调剂"
+    # An empty new report is not stored until a product is picked.
+    wait_idle(page.worker)
+    assert len(list_reports(catalogue_db)) == 1
+
+
+def test_sh1_filed_report_keeps_its_fields_complete(qtbot, page, catalogue_db, wait_idle):
+    form = page.form
+    fill_and_autosave(qtbot, page, wait_idle)
+    form.advance_buttons["reported"].click()
+    wait_idle(page.worker)
+    form.contact.setText("call me")
+    form.save_now()
+    wait_idle(page.worker)
+    assert "联系电话" in form.errors_label.text()
+    assert load_report(catalogue_db, form.report.uuid).contact == "0898-65301234"
+
+
+def test_sh3_proposal_starts_a_prefilled_draft(qtbot, page, catalogue_db, wait_idle, qtmodeltester):
+    for i, day in enumerate(("2026-11-10", "2026-11-15")):
+        catalogue_db.execute(
+            """INSERT INTO purchase_lines (order_id, line_no, institution_code, code, qty, price,
+                   amount_fen, ordered_at, delivered_at, supplier)
+               VALUES (?, '1', 'H46010001', ?, 2, '10', 2000, ?, NULL, '国药控股海南有限公司')""",
+            (f"PO{i}", AMLODIPINE, f"{day} 09:00:00"),
+        )
+    catalogue_db.execute(
+        "INSERT INTO app_settings (key, value) VALUES ('demo_as_of', '2026-11-23')"
+    )
+    page.worker.refresh_all()
+    wait_idle(page.worker)
+    assert page.proposals.rowCount() == 1
+    assert page.proposals.row_at(0).product.code == AMLODIPINE
+    assert page.proposals_title.text() == "Proposed reports (SH-3): 1"
+    qtmodeltester.check(page.proposals)
+    page.proposal_view.setFocus()
+    page.proposal_view.selectRow(0)
+    page.draft_button.click()
+    wait_idle(page.worker)
+    form = page.form
+    assert page.tabs.currentWidget() is form
+    assert form.product_code.text() == AMLODIPINE and form.report.uuid
+    assert form.cause.currentData() == "distribution"
+    assert form.start_date.date().toPython() == dt.date(2026, 11, 12)  # first deadline passed
+    conversion = catalogue_db.execute(
+        "SELECT conversion FROM products WHERE code=?", (AMLODIPINE,)
+    ).fetchone()[0]
+    # Four packages ordered in the last 90 days, in smallest units per 30 days.
+    assert float(form.monthly_use.text()) == pytest.approx(4 * conversion * 30 / 90, abs=0.1)
+    assert load_report(catalogue_db, form.report.uuid).signal == "undelivered"
+    # The proposal is answered: it leaves the list.
+    page.tabs.setCurrentIndex(0)
+    wait_idle(page.worker)
+    assert page.proposals.rowCount() == 0
+    qtmodeltester.check(page.reports)
+
+
+def test_liaison_dialog_refuses_a_bad_phone(qtbot, page, catalogue_db, wait_idle):
+    page.edit_liaison()
+    dialog = page._dialog
+    assert dialog is not None and dialog.name.text() == "王芳"
+    dialog.phone.setText("no phone")
+    dialog.save_requested.emit()
+    wait_idle(page.worker)
+    assert "联络员电话" in dialog.error.text() and dialog.isVisible()
+    dialog.name.setText("李明")
+    dialog.phone.setText("13800138000")
+    dialog.save_requested.emit()
+    wait_idle(page.worker)
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()  # closed (and deleted)
+    assert page.liaison_button.text() == "Information liaison: 李明"
