@@ -265,3 +265,11 @@ def test_lines_model_passes_qtmodeltester(page, wait_idle, qtmodeltester):
     dialog.reject()
     empty = AgreementsModel()
     qtmodeltester.check(empty)
+
+
+def test_av9_dialog_offers_exactly_the_domains_reasons():
+    from pharmacy_app.indicators.agreements import EXEMPTION_REASONS as DOMAIN
+    from ui.agreements.dialogs import EXEMPTION_REASONS
+    from ui.agreements.models import REASON_NAMES
+
+    assert set(EXEMPTION_REASONS) == set(DOMAIN) == set(REASON_NAMES)

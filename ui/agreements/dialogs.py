@@ -164,6 +164,7 @@ class RecordsDialog(QDialog):
         columns: list[Column[Any]],
         rows_of: Callable[[Records], Sequence[Any]],
         describe: Callable[[Any], str],
+        delete: Callable[[OpContext, str, int], None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -171,6 +172,7 @@ class RecordsDialog(QDialog):
         self.records: Records | None = None
         self._rows_of = rows_of
         self._describe = describe
+        self._delete = delete
         self._busy = False
         self.confirm_box: QMessageBox | None = None
         self.setWindowTitle(title)
@@ -340,18 +342,25 @@ class RecordsDialog(QDialog):
         if self.records is None:
             return
         code = self.records.institution_code
-        table = self._table
+        delete = self._delete
 
         def work(ctx: OpContext) -> None:
-            from pharmacy_app import agreement_records
-
-            delete = (agreement_records.delete_emergency if table == "agreement_emergencies"
-                      else agreement_records.delete_exemption)
-            delete(ctx.conn, code, record_id)
+            delete(ctx, code, record_id)
 
         self.worker.op(work).success(lambda _r: self.saved.emit()).parent(self).run()
 
-    _table = ""
+
+def delete_emergency(ctx: OpContext, code: str, record_id: int) -> None:
+    """On the worker: the domain's delete (imported there, not at startup)."""
+    from pharmacy_app.agreement_records import delete_emergency as delete
+
+    delete(ctx.conn, code, record_id)
+
+
+def delete_exemption(ctx: OpContext, code: str, record_id: int) -> None:
+    from pharmacy_app.agreement_records import delete_exemption as delete
+
+    delete(ctx.conn, code, record_id)
 
 
 def describe_emergency(record: EmergencyRecord) -> str:
@@ -376,8 +385,6 @@ def _date_edit(name: str, day: dt.date) -> QDateEdit:
 class EmergenciesDialog(RecordsDialog):
     """AV-7/AV-8: declared supply emergencies of a 通用名 and date range."""
 
-    _table = "agreement_emergencies"
-
     def __init__(self, worker: DbWorker, today: dt.date, parent: QWidget | None = None) -> None:
         super().__init__(
             worker,
@@ -391,6 +398,7 @@ class EmergenciesDialog(RecordsDialog):
             EMERGENCY_COLUMNS,
             lambda records: records.emergencies,
             describe_emergency,
+            delete_emergency,
             parent,
         )
         self.start_edit = _date_edit("startDate", today)
@@ -429,8 +437,6 @@ EXEMPTION_REASONS = ("key_monitoring", "public_health_event", "guideline_change"
 class ExemptionsDialog(RecordsDialog):
     """AV-9: 通用名 exempt from the completion assessment, with reason and date."""
 
-    _table = "agreement_exemptions"
-
     def __init__(self, worker: DbWorker, today: dt.date, parent: QWidget | None = None) -> None:
         super().__init__(
             worker,
@@ -443,6 +449,7 @@ class ExemptionsDialog(RecordsDialog):
             EXEMPTION_COLUMNS,
             lambda records: records.exemptions,
             describe_exemption,
+            delete_exemption,
             parent,
         )
         self.reason_combo = QComboBox()
