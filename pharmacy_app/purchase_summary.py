@@ -124,7 +124,12 @@ def ensure_fresh(conn: sqlite3.Connection) -> SummaryInfo | None:
     """
     if not _has_tables(conn):
         return None
-    params = _profile_params(conn)
+    try:
+        params = _profile_params(conn)
+    except sqlite3.OperationalError as exc:  # the profile could not be stored
+        if not _cannot_write(exc):
+            raise
+        return None
     state = _state(conn)
     if _is_current(conn, state, params):
         return SummaryInfo(*params)

@@ -53,6 +53,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from pharmacy_app import purchase_summary
 from pharmacy_app.indicators.common import Alert, as_float, ratio
 from pharmacy_app.indicators.periods import Period, natural_year_to_date
 from pharmacy_app.institutions import Institution
@@ -328,6 +329,112 @@ def _offline(conn: sqlite3.Connection, inst: str, period: Period) -> tuple[int, 
     return int(row[0]), int(row[1])
 
 
+# ---------------------------------------------------------------------------
+# The same figures from the purchase summaries (migration 0007)
+# ---------------------------------------------------------------------------
+# purchase_facts holds, per line, PAY-0 at the cut-offs that do not depend on
+# the as-of date (delivery day + window for PAY-3, the settlement deadline of
+# the delivery month for PAY-2, and with every payment); purchase_paid_steps
+# holds each change of a line's PAY-0 amount by payment date, so "paid by the
+# as-of date" is the final amount less the steps dated after it.
+
+
+def _summary_thirty_day(conn: sqlite3.Connection, inst: str, as_of: dt.date, period: Period,
+                        days: int) -> tuple[int, int]:
+    """`_thirty_day` from ps_pay3 (whole months of ordering) and purchase_facts (the rest)."""
+    first, after, edges = purchase_summary.month_split(period.start, period.end)
+    edge_sql, edge_params = purchase_summary.edges_sql(edges)
+    last = (as_of - dt.timedelta(days=days)).isoformat()
+    row = conn.execute(
+        f"""SELECT coalesce(sum(due), 0), coalesce(sum(paid), 0) FROM (
+                SELECT sum(due_fen) AS due, sum(paid_w) AS paid FROM ps_pay3
+                WHERE institution_code = ? AND month >= ? AND month < ? AND delivered_day <= ?
+                UNION ALL
+                SELECT sum(amount_fen), sum(paid_w) FROM purchase_facts
+                WHERE institution_code = ? AND {edge_sql}
+                  AND delivered_day IS NOT NULL AND delivered_day <= ?)""",
+        (inst, first, after, last, inst, *edge_params, last),
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def _summary_offline(conn: sqlite3.Connection, inst: str, period: Period) -> tuple[int, int]:
+    """`_offline` from ps_month and purchase_facts."""
+    first, after, edges = purchase_summary.month_split(period.start, period.end)
+    edge_sql, edge_params = purchase_summary.edges_sql(edges)
+    row = conn.execute(
+        f"""SELECT coalesce(sum(o), 0), coalesce(sum(a), 0) FROM (
+                SELECT sum(offline_fen) AS o, sum(amount_fen) AS a FROM ps_month
+                WHERE institution_code = ? AND month >= ? AND month < ?
+                UNION ALL
+                SELECT sum(CASE WHEN offline THEN amount_fen ELSE 0 END), sum(amount_fen)
+                FROM purchase_facts WHERE institution_code = ? AND {edge_sql})""",
+        (inst, first, after, inst, *edge_params),
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def _summary_settlements(conn: sqlite3.Connection, inst: str, as_of: dt.date, period: Period,
+                         day: int) -> tuple[list[MonthSettlement], list[LateOrder]]:
+    """`_settlements` from ps_pay2_day, ps_pay2_orders and purchase_paid_steps."""
+    ps, last = period.start_text, as_of.isoformat()
+    # PAY-0 of VBP lines delivered in the period, from payments dated after as-of.
+    later_by_month: dict[str, int] = {}
+    later_by_order: dict[tuple[str, str], int] = {}
+    for month, order_id, delta in conn.execute(
+        """SELECT substr(delivered_day, 1, 7), order_id, sum(delta) FROM purchase_paid_steps
+           WHERE paid_on > ? AND vbp AND institution_code = ?
+             AND delivered_day >= ? AND delivered_day <= ?
+           GROUP BY 1, 2""",
+        (last, inst, ps, last),
+    ):
+        later_by_month[month] = later_by_month.get(month, 0) + delta
+        later_by_order[(month, order_id)] = delta
+    settlements = []
+    due_months = []
+    for month, amount, by_deadline_stored, final in conn.execute(
+        """SELECT substr(delivered_day, 1, 7), sum(amount_fen), sum(paid_deadline), sum(paid_final)
+           FROM ps_pay2_day
+           WHERE institution_code = ? AND delivered_day >= ? AND delivered_day <= ?
+           GROUP BY 1 ORDER BY 1""",
+        (inst, ps, last),
+    ):
+        deadline = settlement_deadline(month, day)
+        by_now = final - later_by_month.get(month, 0)
+        due = deadline <= as_of
+        if due:
+            due_months.append(month)
+        by_deadline = by_deadline_stored if due else by_now
+        settlements.append(MonthSettlement(month, deadline, due, amount, by_deadline,
+                                           amount - by_now))
+    late: list[LateOrder] = []
+    if due_months:
+        deadlines = {m: settlement_deadline(m, day) for m in due_months}
+        cur = conn.cursor()
+        cur.row_factory = None  # tuples: a late list can hold 100,000 orders
+        try:
+            rows = cur.execute(
+                """SELECT month, order_id, supplier, amount_fen, paid_deadline, paid_final
+                   FROM ps_pay2_orders
+                   WHERE institution_code = ? AND month >= ? AND month <= ?
+                     AND paid_deadline < amount_fen
+                   ORDER BY month, order_id""",
+                (inst, due_months[0], due_months[-1]),
+            ).fetchall()
+        finally:
+            cur.close()
+        new, get = object.__new__, later_by_order.get
+        for month, order_id, supplier, amount, by_deadline, final in rows:
+            # LateOrder(...) without the frozen dataclass __init__'s per-field setattr.
+            order = new(LateOrder)
+            order.__dict__.update(
+                month=month, order_id=order_id, supplier=supplier, deadline=deadlines[month],
+                amount_fen=amount, paid_by_deadline_fen=by_deadline,
+                unpaid_now_fen=amount - final + get((month, order_id), 0))
+            late.append(order)
+    return settlements, late
+
+
 def compute_payments(
     conn: sqlite3.Connection,
     institution: Institution,
@@ -340,10 +447,16 @@ def compute_payments(
     if period.end > as_of:
         period = Period(period.start, as_of)  # nothing after the as-of date counts
     days = int(profile["pay_window_days"])
-    due, in_window = _thirty_day(conn, institution.code, as_of, period, days)
-    offline, total = _offline(conn, institution.code, period)
-    settlements, late = _settlements(conn, institution.code, as_of, period,
-                                     int(profile["pay_settlement_day"]))
+    day = int(profile["pay_settlement_day"])
+    summary = purchase_summary.ensure_fresh(conn) if period.start.day == 1 else None
+    if summary is not None and (summary.pay_window_days, summary.settlement_day) == (days, day):
+        due, in_window = _summary_thirty_day(conn, institution.code, as_of, period, days)
+        offline, total = _summary_offline(conn, institution.code, period)
+        settlements, late = _summary_settlements(conn, institution.code, as_of, period, day)
+    else:
+        due, in_window = _thirty_day(conn, institution.code, as_of, period, days)
+        offline, total = _offline(conn, institution.code, period)
+        settlements, late = _settlements(conn, institution.code, as_of, period, day)
     figures = PaymentFigures(
         institution=institution, as_of=as_of, period=period, profile=profile.label,
         window_days=days, due_fen=due, paid_in_window_fen=in_window,

@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from pharmacy_app import purchase_summary
 from pharmacy_app.indicators.common import Alert, as_float, ratio
 from pharmacy_app.indicators.periods import Period, natural_year_to_date
 from pharmacy_app.institutions import Institution
@@ -289,7 +290,10 @@ def compute_suppliers(
     params["scan_start"] = scan_start.isoformat()
     sql = _counts_sql(int(profile["sup_response_hours"]), delivery_hours(institution, profile),
                       int(profile["sup_unresponded_hours"]))
-    rows = conn.execute(sql, params).fetchall()
+    if period.start.day == 1 and purchase_summary.ensure_fresh(conn) is not None:
+        rows = _summary_counts(conn, institution, profile, period, params, sql)
+    else:
+        rows = conn.execute(sql, params).fetchall()
 
     per_supplier: dict[str, dict[tuple[str, bool], LineCounts]] = {}
     for supplier, quarter_index, in_period, *counts in rows:
@@ -324,6 +328,64 @@ def compute_suppliers(
         figures.alerts = _supplier_alerts(figures, profile)
         result.append(figures)
     return result
+
+
+def _summary_counts(
+    conn: sqlite3.Connection, institution: Institution, profile: PolicyProfile, period: Period,
+    params: dict[str, Any], sql: str,
+) -> list[tuple]:
+    """The rows of `_counts_sql`, read from the purchase summaries (migration 0007).
+
+    A line ordered at least max(response, delivery, SUP-3) hours before the
+    as-of time is settled: whether it was answered / delivered within a
+    window no longer depends on the as-of date (an answer within the window
+    came before it) and it cannot be pending, so its hours bucket says it
+    all (`purchase_summary`: within H hours <=> 0 <= bucket <= H). Settled
+    lines of whole months come from ps_supplier_month, those of the last
+    month from purchase_facts; the few lines of the last hours go through
+    `_counts_sql` itself.
+    """
+    resp, late = int(profile["sup_response_hours"]), int(profile["sup_unresponded_hours"])
+    deliv = delivery_hours(institution, profile)
+    end = dt.datetime.strptime(params["end"], STAMP)
+    zone = max(_stamp(end - dt.timedelta(hours=max(resp, deliv, late))), params["scan_start"])
+    zone_month = zone[:7]
+    period_month = period.start_text[:7]
+    keys = {"inst": institution.code, "r": resp, "d": deliv, "late": late,
+            "scan_month": params["scan_start"][:7], "zone_month": zone_month,
+            "zone_month_start": zone_month + "-01", "zone": zone}
+    settled = conn.execute(
+        """SELECT supplier, month, sum(lines) FILTER (WHERE kind = 0),
+                  coalesce(sum(lines) FILTER (WHERE kind = 1 AND bucket BETWEEN 0 AND :r), 0),
+                  coalesce(sum(lines) FILTER (WHERE kind = 2 AND bucket BETWEEN 0 AND :d), 0),
+                  coalesce(sum(lines) FILTER (WHERE kind = 1 AND bucket > :late), 0)
+           FROM ps_supplier_month
+           WHERE institution_code = :inst AND month >= :scan_month AND month < :zone_month
+           GROUP BY supplier, month
+           UNION ALL
+           SELECT supplier, month, count(*), sum(resp_b BETWEEN 0 AND :r),
+                  sum(deliv_b BETWEEN 0 AND :d), sum(resp_b > :late)
+           FROM purchase_facts
+           WHERE institution_code = :inst AND ordered_at >= max(:zone_month_start, :scan_month)
+             AND ordered_at < :zone
+           GROUP BY supplier, month""",
+        keys,
+    ).fetchall()
+    rows: list[tuple] = []
+    for supplier, month, lines, resp_ok, deliv_ok, unanswered in settled:
+        if not lines:
+            continue
+        year, mon = int(month[:4]), int(month[5:7])
+        rows.append((supplier, year * 4 + (mon - 1) // 3, month >= period_month,
+                     lines, resp_ok, 0, deliv_ok, 0, unanswered))
+    zone_sql = sql.replace(
+        "FROM purchase_lines\nWHERE institution_code = :inst AND ordered_at >= :scan_start",
+        "FROM purchase_lines\nWHERE id IN (SELECT id FROM purchase_facts WHERE institution_code = :inst"
+        " AND ordered_at >= :zone AND ordered_at < :end)\n  AND institution_code = :inst"
+        " AND ordered_at >= :zone")
+    assert zone_sql != sql
+    rows.extend(conn.execute(zone_sql, {**params, "zone": zone}).fetchall())
+    return rows
 
 
 def _interview_run(quarters: list[QuarterFigures], line: Fraction, needed: int) -> list[str]:
