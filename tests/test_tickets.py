@@ -240,3 +240,22 @@ def test_demo_tickets_one_in_each_state_one_overdue(tmp_path):
         ["escalated", "open", "answered", "fix_committed", "resolved"])
     assert [a["rule"] for a in alerts] == ["SUP-4"]
     assert "海南康信医药有限公司" in alerts[0]["subject"]  # the demo's slow responder
+
+
+def test_cli_import_calendar_then_list(db, db_path, tmp_path, capsys):
+    db.execute(
+        """INSERT INTO supply_tickets (institution_code, product_code, supplier, problem,
+               raised_on, raised_by) VALUES ('H46010001', ?, ?, '缺货', '2026-12-30', '王敏')""",
+        (CODE, SUPPLIER),
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,kind\n2027-13-01,holiday\n", encoding="utf-8")
+    assert main(["--db", str(db_path), "tickets", "import-calendar", str(bad)]) == 2
+    assert "第2行「date」列" in capsys.readouterr().err
+    good = tmp_path / "2027.csv"
+    good.write_text("date,kind\n2027-01-01,holiday\n", encoding="utf-8")
+    assert main(["--db", str(db_path), "tickets", "import-calendar", str(good)]) == 0
+    assert "2027" in capsys.readouterr().out
+    assert main(["--db", str(db_path), "tickets", "list", "--as-of", "2027-01-04", "--json"]) == 0
+    (item,) = json.loads(capsys.readouterr().out)
+    assert item["answer_due"] == "2027-01-04" and item["days_left"] == 0

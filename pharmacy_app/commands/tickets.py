@@ -1,5 +1,8 @@
 """`pharmacy-app tickets list --as-of DATE [--json]`: supply-problem tickets (SUP-4).
 
+`pharmacy-app tickets import-calendar FILE` loads a later year's official
+holidays and make-up working days, which the deadlines need.
+
 Deadlines in working days on the official calendar; a year the calendar
 table lacks is reported (exit 1) with what to import, never guessed.
 """
@@ -8,8 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
-from pharmacy_app.cli_support import EXIT_FAILURE, EXIT_OK, as_of_date, db_path, err
+from pharmacy_app.cli_support import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_REJECTED,
+    as_of_date,
+    db_path,
+    err,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="open 未解决，overdue 已逾期，all 全部（默认）")
     q.add_argument("--json", action="store_true", help="输出 JSON 数组")
     q.set_defaults(handler=cmd_list)
+    q = actions.add_parser(
+        "import-calendar",
+        help="导入某年的工作日历（国务院办公厅节假日安排，CSV：date, kind[, holiday_zh]）",
+    )
+    q.add_argument("file", type=Path)
+    q.set_defaults(handler=cmd_import_calendar)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -53,4 +70,20 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"#{t.id} [{v.status_label}] {t.supplier} / {t.product_name}（{t.raised_on.isoformat()}）"
               f" 答复期限 {v.answer_due.isoformat()}，解决期限 {v.fix_due.isoformat()} — {when}")
     print(f"共 {len(views)} 条（截至 {args.as_of.isoformat()}）")
+    return EXIT_OK
+
+
+def cmd_import_calendar(args: argparse.Namespace) -> int:
+    from pharmacy_app.store import open_store
+    from pharmacy_app.workdays import CalendarFileError, covered_years, import_calendar
+
+    conn = open_store(db_path(args))
+    try:
+        count = import_calendar(conn, args.file)
+    except CalendarFileError as exc:
+        err(str(exc))
+        err(f"{args.file}: 未写入任何数据。")
+        return EXIT_REJECTED
+    years = "、".join(str(y) for y in sorted(covered_years(conn)))
+    print(f"已导入 {count} 个日期（{args.file.name}）；工作日历现覆盖 {years} 年")
     return EXIT_OK

@@ -149,7 +149,9 @@ def test_tickets_model_passes_qtmodeltester(qtmodeltester, worker, tickets_db, q
     qtmodeltester.check(TicketModel(), force_py=True)
 
 
-def test_calendar_missing_year_is_a_message_not_a_guess(qtbot, worker, tickets_db, wait_idle):
+def test_calendar_missing_year_is_a_message_then_imported(
+    qtbot, worker, tickets_db, wait_idle, tmp_path
+):
     tickets_db.execute(
         """INSERT INTO supply_tickets (institution_code, product_code, supplier, problem,
                raised_on, raised_by) VALUES ('H46010001', ?, ?, '缺货', '2026-12-30', '王敏')""",
@@ -160,3 +162,17 @@ def test_calendar_missing_year_is_a_message_not_a_guess(qtbot, worker, tickets_d
     assert page.message.isVisible()
     assert "2027年的工作日历尚未载入" in page.message.text()
     assert page.model.rowCount() == 0
+
+    bad = tmp_path / "cal_bad.csv"
+    bad.write_text("date,kind\n2027-01-01,party\n", encoding="utf-8")
+    page.import_calendar(bad)
+    wait_idle(worker)
+    assert "第2行「kind」列" in page.message.text()
+    good = tmp_path / "cal_2027.csv"
+    good.write_text("date,kind,holiday_zh\n2027-01-01,holiday,元旦\n", encoding="utf-8")
+    page.import_calendar(good)
+    wait_idle(worker)
+    assert not page.message.isVisible()
+    assert page.model.rowCount() == 1
+    # Raised Wed 2026-12-30: 12-31 is day 1, 2027-01-01 a holiday, Mon 01-04 day 2.
+    assert page.model.row_at(0).answer_due == dt.date(2027, 1, 4)

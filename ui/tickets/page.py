@@ -9,6 +9,7 @@ loaded the page says which calendar to import instead of guessing.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,7 +36,14 @@ from ui.worker import Changes, DbWorker, OpContext
 if TYPE_CHECKING:
     from pharmacy_app.tickets import TicketView
 
-WATCHED = ("supply_tickets", "products", "institutions", "policy_profiles", "app_settings")
+WATCHED = (
+    "supply_tickets",
+    "calendar_days",
+    "products",
+    "institutions",
+    "policy_profiles",
+    "app_settings",
+)
 
 FILTER_NAMES = (
     ("open", N_("Unresolved")),
@@ -58,6 +67,8 @@ class TicketsPage(QWidget):
         self._date_chosen = False
         self._setting = False
         self.dialog: QDialog | None = None
+        self._file_dialog: QFileDialog | None = None
+        self._pending_select = 0
         self._build()
         worker.data_changed.connect(self._on_data_changed)
 
@@ -120,6 +131,12 @@ class TicketsPage(QWidget):
         for b in (self.answer_button, self.commit_button, self.resolve_button, self.escalate_button):
             actions.addWidget(b)
         actions.addStretch(1)
+        self.calendar_button = QPushButton(self.tr("Import working-day calendar…"))
+        self.calendar_button.setToolTip(self.tr(
+            "A CSV with the State Council's holidays and make-up working days of a year "
+            "(columns date, kind)"))
+        self.calendar_button.clicked.connect(self.choose_calendar_file)
+        actions.addWidget(self.calendar_button)
         self.count_label = QLabel()
         actions.addWidget(self.count_label)
         outer.addLayout(actions)
@@ -285,3 +302,43 @@ class TicketsPage(QWidget):
         if v is None:
             return
         self._open(StepDialog(self.worker, step, v, self._today(), current_user(), self))
+
+    # -- calendar ------------------------------------------------------------------
+
+    def choose_calendar_file(self) -> None:
+        dialog = QFileDialog(self.window())
+        dialog.setNameFilter(self.tr("Calendar (*.csv)"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setWindowTitle(self.tr("Import working-day calendar"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.fileSelected.connect(self.import_calendar)
+        self._file_dialog = dialog
+        dialog.open()
+
+    def import_calendar(self, path: str | Path) -> None:
+        """Load a year's official holidays and make-up days (workdays.import_calendar)."""
+        source = Path(path)
+
+        def work(ctx: OpContext) -> int:
+            from pharmacy_app.workdays import import_calendar
+
+            return import_calendar(ctx.conn, source)
+
+        def done(count: int) -> None:
+            self.rule_label.setText(
+                self.tr("Imported {0} calendar days from {1}.").format(count, source.name))
+            self.load()
+
+        def failed(exc: BaseException) -> None:
+            from pharmacy_app.workdays import CalendarFileError
+
+            if isinstance(exc, CalendarFileError):
+                self.message.setText(str(exc))
+                self.message.show()
+                return
+            from ui.errors import show_error
+
+            show_error(exc, self.window())
+
+        self.worker.op(work).success(done).failure(failed).parent(self).run()
