@@ -64,7 +64,6 @@ COLUMNS: list[Column[Row]] = [
            warn=lambda r: r["spec_differs"],
            tooltip=lambda r: tr("Another specification than the selected product's: "
                                 "compared per smallest unit") if r["spec_differs"] else ""),
-    Column(N_("Package"), lambda r: r["package"]),
     Column(N_("Kind"), lambda r: tr(KIND_NAMES[r["kind"]])),
     Column(N_("Rule"), lambda r: r["rule"]),
     Column(N_("Selected price"), lambda r: f"{r['selected_price']:.4f}", align_right=True),
@@ -78,7 +77,9 @@ COLUMNS: list[Column[Row]] = [
     Column(N_("Policy year"), _year),
     Column(N_("Standard in force"), lambda r: str(r["standard"]), align_right=True),
     Column(N_("Patient pays extra per package"), lambda r: f"{r['patient_extra_per_package']:,.2f}",
-           align_right=True, warn=lambda r: r["patient_extra_per_package"] > 0),
+           align_right=True, warn=lambda r: r["patient_extra_per_package"] > 0,
+           tooltip=lambda r: tr("Per package {0} ({1} smallest units)").format(
+               r["package"], r["conversion"])),
 ]
 
 
