@@ -185,3 +185,15 @@ def test_sh1_substitutes_flag_products_in_shortage(conn):
     save_report(conn, ShortageReport(product_code=ISDN))
     found = {s.product.code: s for s in propose_substitutes(conn, NITRO, AS_OF)}
     assert found[ISDN].in_shortage and not found[NITRO_B].in_shortage
+
+
+def test_sh3_proposal_level_needs_a_cover(conn):
+    from pharmacy_app.shortage.signals import proposal_level
+
+    line(conn, "PO1", NITRO, "2026-11-10 09:00:00", qty=3)
+    line(conn, "PO2", NITRO, "2026-11-12 09:00:00", qty=3)
+    (p,) = proposals(conn)
+    assert p.cover is None and proposal_level(p, PROFILE) == "none"
+    record_stock_count(conn, NITRO, 10, counted_at="2026-11-23 23:00:00")
+    (p,) = proposals(conn)
+    assert p.cover is not None and p.cover < 7 and proposal_level(p, PROFILE) == "red"

@@ -134,6 +134,16 @@ class Proposal:
         return f"估算库存可用 {cover} 天"
 
 
+def proposal_level(proposal: Proposal, profile: PolicyProfile) -> str:
+    """SH-3 level a proposal would carry: from its estimated cover, with
+    substitutability not yet known (judged as 'partial', the base level).
+    Without a cover (no stock entered) the level is 'none', as for a report:
+    the signal itself is the warning, the level needs figures."""
+    from pharmacy_app.shortage.model import warning_level
+
+    return warning_level(proposal.cover, "partial", profile)
+
+
 def as_of_end(as_of: dt.date) -> str:
     """The as-of date means 24:00 of that day (RULES.md preamble)."""
     return (dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())).strftime(STAMP)

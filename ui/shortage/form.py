@@ -541,6 +541,7 @@ class ReportForm(QWidget):
             self.tr("Status: {0}").format(self.tr(STATUS_TEXT[report.status]))
         )
         self.steps.set_rows(list(report.steps))
+        self.step_view.resizeColumnsToContents()
         allowed = next_statuses(report.status)
         for status, button in self.advance_buttons.items():
             button.setVisible(status in allowed)

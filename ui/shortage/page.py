@@ -292,11 +292,9 @@ class ShortagePage(QWidget):
         self.overview_shown.emit()
 
     def _proposal_level(self, proposal: Proposal) -> str:
-        from pharmacy_app.shortage.model import warning_level
+        from pharmacy_app.shortage.signals import proposal_level
 
-        if self.overview is None or proposal.cover is None:
-            return "red" if proposal.reason == "undelivered" else "none"
-        return warning_level(proposal.cover, "partial", self.overview.profile)
+        return "none" if self.overview is None else proposal_level(proposal, self.overview.profile)
 
     def _on_data_changed(self, changes: Changes) -> None:
         if changes.touches("products"):
