@@ -4,8 +4,8 @@ For every product of a VBP 通用名: the selected price S, the product's
 price P, the standard for year 1, 2 and 3 of the policy, the standard in
 force for the as-of year and what the patient pays above it per package.
 All figures are `pharmacy_app.payment_standards.compute_payment_standards`'s
-Decimals in yuan, printed without rounding away digits (prices per smallest
-unit often have three or four decimals). Landscape A4: sixteen columns.
+Decimals in yuan, printed as they are — the same text `pharmacy-app
+payment-standards --json` prints. Landscape A4: sixteen columns.
 """
 
 from __future__ import annotations
@@ -60,13 +60,11 @@ FIRST_FIGURE = 8
 
 
 def price(value: object) -> str:
-    """A Decimal in yuan with every significant digit, at least two decimals."""
+    """A Decimal in yuan exactly as the domain returns it (and `payment-standards --json`
+    prints it): prices per smallest unit to 4 places, amounts per package to the fen."""
     if value is None or value == "":
         return "—"
-    amount = Decimal(str(value))
-    text = format(amount.normalize(), "f")
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
+    return str(Decimal(str(value)))
 
 
 def row_of(item: dict[str, Any], labels: dict[str, str]) -> list[object]:
