@@ -54,6 +54,7 @@ Definitions used here, and why:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
 import tempfile
@@ -265,11 +266,25 @@ def payment_standards_table(conn: sqlite3.Connection, as_of: dt.date,
     rows: list[dict[str, Any]] = []
     missing: list[dict[str, str]] = []
     seen: set[tuple[int, str]] = set()
+    # A large catalogue is narrowed in SQL first: normalisation never changes
+    # ideographs, so a name starting with two ideographs that start no wanted
+    # name cannot match (the same test indicators.agreements uses); anything
+    # else (注射用…, Latin letters, full-width text) is read and normalised.
+    heads = sorted({n[:2] for n, _f in drug_keys} | {n[:2] for n in consumable_names})
     for (code, kind, name, form, spec, package, conversion, maker, consistency, originator,
          price, active) in conn.execute(
         """SELECT code, kind, generic_name, dosage_form, specification, package, conversion,
                   manufacturer, consistency, originator, price, active
-           FROM products ORDER BY code"""
+           FROM products
+           WHERE code IN (SELECT value FROM json_each(:named))
+              OR substr(generic_name, 1, 2) IN (SELECT value FROM json_each(:heads))
+              OR substr(generic_name, 1, 2) = '注射'
+              OR length(generic_name) < 2
+              OR unicode(generic_name) NOT BETWEEN 19968 AND 40959
+              OR unicode(substr(generic_name, 2, 1)) NOT BETWEEN 19968 AND 40959
+           ORDER BY code""",
+        {"named": json.dumps(sorted(named)),
+         "heads": json.dumps(heads, ensure_ascii=False)},
     ):
         owners = list(named.get(code, ()))
         if active:
