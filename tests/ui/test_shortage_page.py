@@ -206,3 +206,30 @@ def test_liaison_dialog_refuses_a_bad_phone(qtbot, page, catalogue_db, wait_idle
     wait_idle(page.worker)
     assert not shiboken6.isValid(dialog) or not dialog.isVisible()  # closed (and deleted)
     assert page.liaison_button.text() == "Information liaison: 李明"
+
+
+def test_sh3_stock_count_feeds_the_low_cover_proposal(qtbot, page, catalogue_db, wait_idle):
+    catalogue_db.execute(
+        """INSERT INTO purchase_lines (order_id, line_no, institution_code, code, qty, price,
+               amount_fen, ordered_at, delivered_at, supplier)
+           VALUES ('PO1', '1', 'H46010001', ?, 30, '10', 30000, '2026-11-01 09:00:00',
+                   '2026-11-01 15:00:00', '国药控股海南有限公司')""",
+        (AMLODIPINE,),
+    )
+    catalogue_db.execute("INSERT INTO app_settings (key, value) VALUES ('demo_as_of', '2026-11-23')")
+    page.worker.refresh_all()
+    wait_idle(page.worker)
+    assert page.proposals.rowCount() == 0
+    page.record_stock()
+    dialog = page._dialog
+    dialog.save_requested.emit()
+    assert dialog.error.text() == "Pick the product first."
+    qtbot.keyClicks(dialog.search, AMLODIPINE.lower())
+    assert dialog.chosen().code == AMLODIPINE
+    qtbot.keyClicks(dialog.qty, "10")
+    dialog.save_requested.emit()
+    wait_idle(page.worker)
+    assert tuple(catalogue_db.execute(
+        "SELECT qty, source FROM stock_counts WHERE product_code=?", (AMLODIPINE,)
+    ).fetchone()) == (10.0, "count")
+    assert [p.reason for p in page.proposals.rows()] == ["low_cover"]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QDoubleValidator, QKeySequence, QShortcut
+from PySide6.QtGui import QDoubleValidator, QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -112,6 +112,15 @@ MATCH_COLUMNS: list[RowColumn[Match]] = [
     RowColumn(N_("Specification"), lambda m: m.specification),
     RowColumn(N_("Manufacturer"), lambda m: m.manufacturer, tooltip=True),
 ]
+
+
+def match_at(index: CatalogueIndex, position: int) -> Match:
+    value = index.value
+    return Match(
+        str(value(position, "code")), str(value(position, "generic_name")),
+        str(value(position, "dosage_form")), str(value(position, "specification")),
+        str(value(position, "manufacturer")), bool(value(position, "active")),
+    )
 
 
 @dataclass(frozen=True)
@@ -565,13 +574,7 @@ class ReportForm(QWidget):
         from pharmacy_app.catalogue_search import Filters
 
         positions = self.index.search(text, Filters(active=True, kind="drug"))[:MAX_MATCHES]
-        value = self.index.value
-        self.matches.set_rows([
-            Match(str(value(p, "code")), str(value(p, "generic_name")),
-                  str(value(p, "dosage_form")), str(value(p, "specification")),
-                  str(value(p, "manufacturer")), bool(value(p, "active")))
-            for p in positions
-        ])
+        self.matches.set_rows([match_at(self.index, p) for p in positions])
         self.match_view.setVisible(bool(positions))
         if positions:
             self.match_view.resizeColumnsToContents()
@@ -745,6 +748,12 @@ class ReportForm(QWidget):
         """Save pending changes now (before showing another report)."""
         if self._dirty:
             self.save_now()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        # Leaving the form (another tab, another page, closing the window)
+        # saves what was typed instead of waiting for the timer.
+        self.flush()
+        super().hideEvent(event)
 
     def save_now(self) -> None:
         """Save through the worker; a draft as typed, a filed report only when

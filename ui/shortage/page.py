@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QDoubleValidator, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -34,13 +34,14 @@ from PySide6.QtWidgets import (
 )
 
 from pharmacy_app.shortage.model import OPEN_STATUSES, STATUSES
+from ui.essential.models import RowTableModel
 from ui.shortage.columns import (
     PROPOSAL_COLUMNS,
     STATUS_TEXT,
     LevelModel,
     report_columns,
 )
-from ui.shortage.form import ReportForm
+from ui.shortage.form import MATCH_COLUMNS, MAX_MATCHES, Match, ReportForm, match_at
 from ui.tables import make_table_view
 from ui.worker import Changes, DbWorker, OpContext
 
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from pharmacy_app.shortage.store import Liaison
 
 WATCHED = (
+    "stock_counts",
     "shortage_reports",
     "shortage_report_steps",
     "products",
@@ -102,6 +104,76 @@ class LiaisonDialog(QDialog):
         buttons.accepted.connect(self.save_requested)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+class StockCountDialog(QDialog):
+    """An entered stock count (smallest units) for the SH-3 low-cover signal.
+
+    The product is found as on the catalogue page; Save asks the page to
+    store the count (`save_requested`) and the dialog closes once stored.
+    """
+
+    save_requested = Signal()
+
+    def __init__(self, index: CatalogueIndex | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Record stock count"))
+        self.resize(720, 420)
+        self.index = index
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            self.tr(
+                "Counted stock on the shelf, in smallest units (tablets, capsules, ampoules). "
+                "With purchase data it gives the days of cover behind the low-cover proposals."
+            )
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.search = QLineEdit()
+        self.search.setObjectName("stockSearch")
+        self.search.setPlaceholderText(
+            self.tr("Search code, name, manufacturer or pinyin initials; Enter picks")
+        )
+        layout.addWidget(self.search)
+        self.matches: RowTableModel[Match] = RowTableModel(MATCH_COLUMNS, parent=self)
+        self.view = make_table_view(self.matches, "stockMatches")
+        layout.addWidget(self.view, 1)
+        form = QFormLayout()
+        self.qty = QLineEdit()
+        self.qty.setObjectName("stockQty")
+        validator = QDoubleValidator(0.0, 1e9, 2, self.qty)
+        validator.setNotation(QDoubleValidator.Notation.StandardNotation)
+        self.qty.setValidator(validator)
+        form.addRow(self.tr("Stock on hand (smallest units)"), self.qty)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b3261e;")
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save_requested)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.search.textChanged.connect(self._search)
+        self.search.returnPressed.connect(self.qty.setFocus)
+
+    def _search(self, text: str) -> None:
+        if self.index is None or not text.strip():
+            self.matches.set_rows([])
+            return
+        from pharmacy_app.catalogue_search import Filters
+
+        positions = self.index.search(text, Filters(active=True, kind="drug"))[:MAX_MATCHES]
+        self.matches.set_rows([match_at(self.index, p) for p in positions])
+        if positions:
+            self.view.selectRow(0)
+            self.view.resizeColumnsToContents()
+
+    def chosen(self) -> Match | None:
+        index = self.view.currentIndex()
+        row = index.row() if index.isValid() else 0
+        return self.matches.row_at(row) if 0 <= row < self.matches.rowCount() else None
 
 
 class ShortagePage(QWidget):
@@ -192,6 +264,9 @@ class ShortagePage(QWidget):
         self.proposals_title.setFont(font)
         proposals_bar.addWidget(self.proposals_title)
         proposals_bar.addStretch(1)
+        self.stock_button = QPushButton(self.tr("Record stock count…"))
+        self.stock_button.clicked.connect(self.record_stock)
+        proposals_bar.addWidget(self.stock_button)
         self.draft_button = QPushButton(self.tr("Start draft from proposal"))
         self.draft_button.setObjectName("startDraft")
         self.draft_button.clicked.connect(self.draft_selected_proposal)
@@ -388,6 +463,49 @@ class ShortagePage(QWidget):
             self._say(self.tr("Information liaison: {0}").format(liaison.name))
 
         self.worker.op(work).success(saved).failure(failed).parent(self).run()
+
+    def record_stock(self) -> None:
+        dialog = StockCountDialog(self.form.index, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self._dialog = dialog
+        dialog.save_requested.connect(lambda: self.save_stock_count(dialog))
+        dialog.open()
+
+    def save_stock_count(self, dialog: StockCountDialog) -> None:
+        """Store the dialog's count; the proposals follow on the reload."""
+        match = dialog.chosen()
+        if match is None:
+            dialog.error.setText(self.tr("Pick the product first."))
+            return
+        text = dialog.qty.text().strip().replace(",", "")
+        try:
+            qty = float(text)
+        except ValueError:
+            dialog.error.setText(self.tr("Enter the counted quantity."))
+            return
+        by = self.overview.liaison.name if self.overview else ""
+
+        def work(ctx: OpContext) -> None:
+            from pharmacy_app.shortage.store import record_stock_count
+
+            record_stock_count(ctx.conn, match.code, qty, by=by)
+
+        def done(_none: None) -> None:
+            dialog.accept()
+            self._say(self.tr("Stock count recorded: {0} {1}").format(
+                f"{match.generic_name} {match.dosage_form} {match.specification}", f"{qty:g}"))
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ValueError):
+                dialog.error.setText(str(exc))
+                return
+            from ui import errors
+
+            errors.show_error(exc, self)
+
+        self.worker.op(work).success(done).failure(failed).changes("stock_counts").parent(
+            self
+        ).run()
 
     # -- output --------------------------------------------------------------------
 
