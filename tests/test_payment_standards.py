@@ -15,6 +15,8 @@ from decimal import Decimal
 from fractions import Fraction as F
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pharmacy_app.payment_standards import (
     StandardsError,
@@ -219,3 +221,30 @@ def test_cli_json_equals_domain(db, db_path, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert {p["code"]: p["standard"] for p in printed["products"]} == {
         r["code"]: str(r["standard"]) for r in compute_payment_standards(db, AS_OF)}
+
+
+# ---------------------------------------------------------------------------
+# Properties of PS-1 / PS-2 over any prices
+# ---------------------------------------------------------------------------
+prices = st.fractions(min_value=F(1, 10000), max_value=F(10000), max_denominator=10000)
+
+
+@given(p=prices, s=prices)
+def test_ps1_properties(p, s):
+    """PS-1: never above the product's price, never below min(P, S), steps never rise,
+    year 3 is S for anything at or above S."""
+    g = ps1_gradient(p, s, TWO, R1, STEP)
+    years = (g.year1, g.year2, g.year3)
+    assert all(min(p, s) <= y <= p for y in years)
+    assert g.year1 >= g.year2 >= g.year3
+    if p >= s:
+        assert g.year3 == s and min(years) >= s
+    if s <= p <= 2 * s:
+        assert years == (s, s, s)
+
+
+@given(p=prices, s=prices)
+def test_ps2_and_ps3_properties(p, s):
+    g = ps2_standard(p, s)
+    assert g.year1 == g.year2 == g.year3 == min(p, s)
+    assert patient_extra(p, g.year1) == max(F(0), p - s)
