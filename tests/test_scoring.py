@@ -294,3 +294,21 @@ def test_cli_prints_the_same_figures(db, db_path, capsys):
                  "--basis", "natural"]) == 0
     text = capsys.readouterr().out
     assert "自然年度 2026-01-01 至 2026-01-10" in text and "总分" in text
+
+
+def test_cli_set_saves_entered_figures_or_rejects_all(db, db_path, capsys):
+    from pharmacy_app.cli import main
+
+    buy(db, "SEL", 10)
+    db.commit()
+    args = ["--db", str(db_path), "assessment", "--as-of", "2026-01-10", "--json"]
+    assert main([*args, "--set", "vbp_violations=0", "--set", "price_violations=1.5"]) == 2
+    assert "价格违规次数" in capsys.readouterr().err
+    assert ind(compute_assessment(db, DAY10), "ref_vbp_violations")["source"] == "missing"
+    assert main([*args, "--set", "cost_growth=-2%", "--set", "circulation=0"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert ind(printed, "key_cost_growth")["value"] == pytest.approx(-0.02)
+    assert ind(printed, "ref_circulation")["source"] == "entered"
+    assert main([*args, "--set", "cost_growth="]) == 0  # empty clears it
+    assert ind(json.loads(capsys.readouterr().out), "key_cost_growth")["source"] == "missing"
+    assert main([*args, "--set", "bogus=1"]) == 2

@@ -1,6 +1,7 @@
 """`pharmacy-app assessment` (SR-2, SR-3) and `pharmacy-app payment-standards` (PS-1…PS-4).
 
-    pharmacy-app assessment --as-of 2026-11-23 [--basis procurement|natural] [--json]
+    pharmacy-app assessment --as-of 2026-11-23 [--basis procurement|natural] [--json] \
+        [--set cost_growth=-2.1% --set price_violations=1 …]
     pharmacy-app payment-standards --as-of 2026-11-23 [--json] [--out 支付标准.xlsx]
 
 Both print what the window's assessment and payment-standards pages show;
@@ -12,8 +13,12 @@ folder missing) — nothing is written then.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from pharmacy_app.cli_support import EXIT_FAILURE, EXIT_OK, EXIT_REJECTED, as_of_date, db_path, err
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--basis", choices=("procurement", "natural"), default="procurement",
                    help="考核年度口径：procurement 采购执行年度（默认）/ natural 自然年度")
     a.add_argument("--json", action="store_true", help="输出 JSON")
+    a.add_argument("--set", action="append", default=[], metavar="指标=值",
+                   help="先保存本期填报数据再评分：cost_growth=3.5%%、vbp_violations=0、"
+                        "price_violations=1、circulation=0（可重复；值为空则清除）")
     a.set_defaults(handler=cmd_assessment)
 
     p = sub.add_parser("payment-standards", help="集采通用名医保支付标准（PS-1…PS-4）")
@@ -40,6 +48,11 @@ def cmd_assessment(args: argparse.Namespace) -> int:
 
     conn = open_store(db_path(args))
     try:
+        if args.set:
+            rejected = _save_entries(conn, args)
+            if rejected:
+                err(rejected)
+                return EXIT_REJECTED
         result = compute_assessment(conn, args.as_of, year_basis=args.basis)
     except NoInstitution as exc:
         err(str(exc))
@@ -51,6 +64,43 @@ def cmd_assessment(args: argparse.Namespace) -> int:
     else:
         print(format_assessment(result))
     return EXIT_OK
+
+
+def _save_entries(conn: sqlite3.Connection, args: argparse.Namespace) -> str | None:
+    """SR-2 entered figures from --set, all validated before any is written.
+
+    Returns the reason when one is rejected (then nothing is written).
+    """
+    from db import transaction
+    from pharmacy_app.indicators import require_institution
+    from pharmacy_app.scoring import (
+        ENTERED,
+        AssessmentInputError,
+        assessment_period,
+        delete_entry,
+        save_entry,
+        validate_entry,
+    )
+
+    inst = require_institution(conn)
+    values: dict[str, float | None] = {}
+    for item in args.set:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or key not in ENTERED:
+            return f"--set {item!r}：应为 指标=值，指标是 {'、'.join(ENTERED)} 之一"
+        try:
+            values[key] = validate_entry(key, text) if text.strip() else None
+        except AssessmentInputError as exc:
+            return f"--set {item!r}：{exc}"
+    period = assessment_period(conn, inst.code, args.as_of, args.basis)
+    with transaction(conn):
+        for key, value in values.items():
+            if value is None:
+                delete_entry(conn, inst.code, period.basis, period.start, key)
+            else:
+                save_entry(conn, inst.code, period.basis, period.start, key, value)
+    return None
 
 
 def cmd_payment_standards(args: argparse.Namespace) -> int:
