@@ -29,6 +29,7 @@ each month end.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -131,8 +132,6 @@ def _product_info(conn: sqlite3.Connection, codes: Iterable[str]) -> dict[str, P
     wanted = sorted(set(codes))
     if not wanted:
         return {}
-    import json
-
     return {
         r[0]: ProductInfo(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "")
         for r in conn.execute(
@@ -284,31 +283,21 @@ def _in_emergency(f: AgreementFigures, day: dt.date) -> bool:
     return any(e.start <= day <= e.end for e in f.emergencies)
 
 
-def agreement_lines(
-    conn: sqlite3.Connection, f: AgreementFigures, *, month: str | None = None
-) -> list[LineRow]:
+def agreement_lines(conn: sqlite3.Connection, f: AgreementFigures) -> list[LineRow]:
     """Every purchase line of `f`'s products in its year up to the end of `f.as_of`.
 
     Products are the agreement's own (selected, backup, substitutes) and every
     catalogue product of the same 通用名 that `compute_agreements` found
-    (non-selected), read from `f.products`. `month` ('YYYY-MM') narrows to one
-    calendar month. Lines come back in order time order.
+    (non-selected), read from `f.products`. Lines come back in order-time order;
+    `lines_in_month` narrows them to one month for the dialog.
     """
     span = _year_to_date(f)
     if span is None or not f.products:
         return []
     first, last = span
     stop = last + dt.timedelta(days=1)
-    if month is not None:
-        m_first = dt.date.fromisoformat(month + "-01")
-        m_stop = dt.date(m_first.year + m_first.month // 12, m_first.month % 12 + 1, 1)
-        first, stop = max(first, m_first), min(stop, m_stop)
-        if first >= stop:
-            return []
     by_code = {p.code: p for p in f.products}
     info = _product_info(conn, by_code)
-    import json
-
     rows = conn.execute(
         """SELECT p.ordered_at, p.order_id, p.line_no, p.code, p.qty, p.amount_fen, p.supplier
            FROM json_each(?) AS c
