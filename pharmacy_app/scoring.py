@@ -449,6 +449,15 @@ def _completion_lines(conn: sqlite3.Connection, inst: Institution, as_of: dt.dat
 # ---------------------------------------------------------------------------
 # Scoring
 # ---------------------------------------------------------------------------
+def institution_by_code(conn: sqlite3.Connection, code: str) -> Institution:
+    row = conn.execute(
+        "SELECT code, name, level, remote, lead_code FROM institutions WHERE code = ?",
+        (code.strip(),)).fetchone()
+    if row is None:
+        raise AssessmentInputError(f"机构编码 {code!r} 不在本机构库中")
+    return Institution(row[0], row[1], row[2], bool(row[3]), row[4])
+
+
 def _pct(value: Fraction | float | None, places: int = 1) -> str:
     return "—" if value is None else f"{float(value) * 100:.{places}f}%"
 
@@ -459,18 +468,22 @@ def _f(value: Fraction | float | None) -> float | None:
 
 def compute_assessment(conn: sqlite3.Connection, as_of: dt.date, *,
                        year_basis: str = "procurement",
-                       profile: PolicyProfile | None = None) -> dict[str, Any]:
-    """SR-2 scores of the current institution for the period `year_basis` names (SR-3).
+                       profile: PolicyProfile | None = None,
+                       institution_code: str | None = None) -> dict[str, Any]:
+    """SR-2 scores of an institution for the period `year_basis` names (SR-3).
 
-    The shape is fixed (the PDF report relies on it): institution, as_of,
-    period {basis, start, end}, profile, indicators [...], total, max_total,
-    result, notes. Extra keys may follow.
+    The current institution by default; `institution_code` scores another one
+    the database holds (an alliance member, MA-4) on its own agreements,
+    purchases and entered figures. The shape is fixed (the PDF report relies
+    on it): institution, as_of, period {basis, start, end}, profile,
+    indicators [...], total, max_total, result, notes. Extra keys may follow.
     """
     from pharmacy_app.indicators import require_institution
     from pharmacy_app.indicators.payments import compute_payments
     from pharmacy_app.indicators.periods import Period
 
-    inst = require_institution(conn)
+    inst = (require_institution(conn) if institution_code is None
+            else institution_by_code(conn, institution_code))
     profile = profile or active_profile(conn)
     period = assessment_period(conn, inst.code, as_of, year_basis)
     notes: list[str] = []

@@ -312,3 +312,27 @@ def test_cli_set_saves_entered_figures_or_rejects_all(db, db_path, capsys):
     assert main([*args, "--set", "cost_growth="]) == 0  # empty clears it
     assert ind(json.loads(capsys.readouterr().out), "key_cost_growth")["source"] == "missing"
     assert main([*args, "--set", "bogus=1"]) == 2
+
+
+def test_sr2_per_institution_scores_a_member_on_its_own_data(db, db_path, capsys):
+    """SR-2 per institution: a member (MA-4) is scored on its own agreements and purchases."""
+    from pharmacy_app.cli import main
+
+    db.execute("INSERT INTO institutions (code, name, level) VALUES ('M2', '成员卫生室', 'grassroots')")
+    cur = db.execute(
+        """INSERT INTO agreements (institution_code, batch, generic, selected_price, agreed_qty,
+                                   start_date, end_date)
+           VALUES ('M2', '第一批', '阿托伐他汀钙片', '1', 365, '2026-01-01', '2026-12-31')""")
+    db.execute("INSERT INTO agreement_products (agreement_id, code, role) VALUES (?, 'SEL', 'selected')",
+               (cur.lastrowid,))
+    buy(db, "SEL", 10)  # H1's purchase, not M2's
+    r = compute_assessment(db, DAY10, institution_code="M2")
+    assert r["institution"]["code"] == "M2"
+    assert ind(r, "key_completion")["value"] == 0.0
+    assert ind(compute_assessment(db, DAY10), "key_completion")["value"] == 1.0
+    with pytest.raises(AssessmentInputError, match="X9"):
+        compute_assessment(db, DAY10, institution_code="X9")
+    db.commit()
+    assert main(["--db", str(db_path), "assessment", "--as-of", "2026-01-10",
+                 "--institution", "X9"]) == 2
+    assert "X9" in capsys.readouterr().err

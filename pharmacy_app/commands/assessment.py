@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--basis", choices=("procurement", "natural"), default="procurement",
                    help="考核年度口径：procurement 采购执行年度（默认）/ natural 自然年度")
     a.add_argument("--json", action="store_true", help="输出 JSON")
+    a.add_argument("--institution", help="为库中另一家机构（如医联体成员）评分，默认本机构")
     a.add_argument("--set", action="append", default=[], metavar="指标=值",
                    help="先保存本期填报数据再评分：cost_growth=3.5%%、vbp_violations=0、"
                         "price_violations=1、circulation=0（可重复；值为空则清除）")
@@ -43,7 +44,7 @@ def cmd_assessment(args: argparse.Namespace) -> int:
     import json
 
     from pharmacy_app.indicators import NoInstitution
-    from pharmacy_app.scoring import compute_assessment, format_assessment
+    from pharmacy_app.scoring import AssessmentInputError, compute_assessment, format_assessment
     from pharmacy_app.store import open_store
 
     conn = open_store(db_path(args))
@@ -53,7 +54,11 @@ def cmd_assessment(args: argparse.Namespace) -> int:
             if rejected:
                 err(rejected)
                 return EXIT_REJECTED
-        result = compute_assessment(conn, args.as_of, year_basis=args.basis)
+        result = compute_assessment(conn, args.as_of, year_basis=args.basis,
+                                    institution_code=args.institution)
+    except AssessmentInputError as exc:
+        err(str(exc))
+        return EXIT_REJECTED
     except NoInstitution as exc:
         err(str(exc))
         return EXIT_FAILURE
@@ -78,11 +83,13 @@ def _save_entries(conn: sqlite3.Connection, args: argparse.Namespace) -> str | N
         AssessmentInputError,
         assessment_period,
         delete_entry,
+        institution_by_code,
         save_entry,
         validate_entry,
     )
 
-    inst = require_institution(conn)
+    inst = (require_institution(conn) if args.institution is None
+            else institution_by_code(conn, args.institution))
     values: dict[str, float | None] = {}
     for item in args.set:
         key, sep, text = item.partition("=")
