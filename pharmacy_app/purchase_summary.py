@@ -47,10 +47,9 @@ UNKNOWN = -1
 FULL_REBUILD_ORDERS = 20_000
 QTY_SCALE = 1_000_000
 
+SCHEMA = 2  # summary_state 'schema' of the tables this module reads
 _SUM_TABLES = ("ps_code_month", "ps_supplier_month", "ps_month", "ps_pay3", "ps_pay2_day")
-_ALL_TABLES = (
-    "purchase_facts", "purchase_paid_steps", *_SUM_TABLES, "ps_pay2_orders",
-)
+_ALL_TABLES = ("purchase_facts", *_SUM_TABLES, "ps_pay2_orders")
 
 
 @dataclass(frozen=True)
@@ -94,9 +93,12 @@ def _profile_params(conn: sqlite3.Connection) -> tuple[int, int]:
 
 
 def _has_tables(conn: sqlite3.Connection) -> bool:
-    return conn.execute(
+    """Migration 0007 applied, in the form this module reads."""
+    if conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'summary_state'"
-    ).fetchone() is not None
+    ).fetchone() is None:
+        return False
+    return state_value(conn, "schema") == SCHEMA
 
 
 def _is_current(conn: sqlite3.Connection, state: dict[str, object],
@@ -194,7 +196,7 @@ def _refresh(conn: sqlite3.Connection, state: dict[str, object], params: tuple[i
         _full(conn, params)
     elif changed:
         _apply_scope(conn, params, -1)
-        for table in ("purchase_facts", "purchase_paid_steps", "ps_pay2_orders"):
+        for table in ("purchase_facts", "ps_pay2_orders"):
             conn.execute(f"DELETE FROM {table} WHERE order_id IN (SELECT order_id FROM temp.ps_scope)")
         _compute(conn, params, "WHERE l.order_id IN (SELECT order_id FROM temp.ps_scope)")
         _apply_scope(conn, params, +1)
@@ -227,12 +229,22 @@ def _full(conn: sqlite3.Connection, params: tuple[int, int]) -> None:
         conn.execute(f"DELETE FROM {table}")
     _compute(conn, params, "")
     _aggregate(conn, "", +1, upsert=False)
+    # PAY-4 per month: from the per-product months, far fewer rows than lines.
+    conn.execute(
+        """INSERT INTO ps_month (institution_code, month, amount_fen, offline_fen, lines)
+           SELECT institution_code, month, sum(amount_fen), sum(offline_fen), sum(lines)
+           FROM ps_code_month GROUP BY institution_code, month""")
+    _pay2_orders(conn, "")
 
 
 def _apply_scope(conn: sqlite3.Connection, params: tuple[int, int], sign: int) -> None:
     """Add (+1) or subtract (-1) the scope orders' facts to / from the monthly sums."""
     del params
-    _aggregate(conn, "WHERE order_id IN (SELECT order_id FROM temp.ps_scope)", sign, upsert=True)
+    where = "WHERE order_id IN (SELECT order_id FROM temp.ps_scope)"
+    _aggregate(conn, where, sign, upsert=True)
+    _upsert(conn, "ps_month", ("institution_code", "month"),
+            ("sum(amount_fen)", "sum(CASE WHEN offline THEN amount_fen ELSE 0 END)", "count(*)"),
+            ("amount_fen", "offline_fen", "lines"), where, sign, upsert=True)
     if sign > 0:
         _pay2_orders(conn, "AND order_id IN (SELECT order_id FROM temp.ps_scope)")
 
@@ -240,10 +252,9 @@ def _apply_scope(conn: sqlite3.Connection, params: tuple[int, int], sign: int) -
 # Each summary: (table, key columns, value expressions over purchase_facts, extra WHERE).
 _AGGREGATES = (
     ("ps_code_month", ("institution_code", "code", "month"),
-     ("sum(amount_fen)", "sum(qty_u)", "count(*)"), ("amount_fen", "qty_u", "lines"), ""),
-    ("ps_month", ("institution_code", "month"),
-     ("sum(amount_fen)", "sum(CASE WHEN offline THEN amount_fen ELSE 0 END)", "count(*)"),
-     ("amount_fen", "offline_fen", "lines"), ""),
+     ("sum(amount_fen)", "sum(qty_u)", "sum(CASE WHEN offline THEN amount_fen ELSE 0 END)",
+      "count(*)"),
+     ("amount_fen", "qty_u", "offline_fen", "lines"), ""),
     ("ps_pay3", ("institution_code", "month", "delivered_day"),
      ("sum(amount_fen)", "sum(paid_w)", "count(*)"), ("due_fen", "paid_w", "lines"),
      "delivered_day IS NOT NULL"),
@@ -251,102 +262,100 @@ _AGGREGATES = (
      ("sum(amount_fen)", "sum(paid_deadline)", "sum(paid_final)", "count(*)"),
      ("amount_fen", "paid_deadline", "paid_final", "lines"),
      "vbp AND delivered_day IS NOT NULL"),
+    # SUP: every line once by response hours (kind 1), once by delivery hours (kind 2).
+    ("ps_supplier_month", ("institution_code", "month", "supplier", "1", "resp_b"),
+     ("count(*)",), ("lines",), ""),
+    ("ps_supplier_month", ("institution_code", "month", "supplier", "2", "deliv_b"),
+     ("count(*)",), ("lines",), ""),
 )
+_KEY_COLUMNS = {"ps_supplier_month": ("institution_code", "month", "supplier", "kind", "bucket")}
+
+
+def _upsert(conn: sqlite3.Connection, table: str, keys: tuple[str, ...], exprs: tuple[str, ...],
+            columns: tuple[str, ...], where: str, sign: int, *, upsert: bool) -> None:
+    target_keys = _KEY_COLUMNS.get(table, keys)
+    group = ", ".join(k for k in keys if not k.isdigit())
+    values = ", ".join(f"{sign} * {e}" for e in exprs)
+    sql = (f"INSERT INTO {table} ({', '.join(target_keys)}, {', '.join(columns)}) "
+           f"SELECT {', '.join(keys)}, {values} FROM purchase_facts {where} GROUP BY {group}")
+    if upsert:
+        sql += (f" ON CONFLICT ({', '.join(target_keys)}) DO UPDATE SET "
+                + ", ".join(f"{c} = {c} + excluded.{c}" for c in columns))
+    conn.execute(sql)
 
 
 def _aggregate(conn: sqlite3.Connection, where: str, sign: int, *, upsert: bool) -> None:
-    def combine(extra: str) -> str:
-        if not where:
-            return f"WHERE {extra}" if extra else ""
-        return f"{where} AND {extra}" if extra else where
-
     for table, keys, exprs, columns, extra in _AGGREGATES:
-        key_list = ", ".join(keys)
-        values = ", ".join(f"{sign} * {e}" for e in exprs)
-        sql = (f"INSERT INTO {table} ({key_list}, {', '.join(columns)}) "
-               f"SELECT {key_list}, {values} FROM purchase_facts {combine(extra)} "
-               f"GROUP BY {key_list}")
-        if upsert:
-            sql += (f" ON CONFLICT ({key_list}) DO UPDATE SET "
-                    + ", ".join(f"{c} = {c} + excluded.{c}" for c in columns))
-        conn.execute(sql)
-    # SUP: all lines (kind 0), response hours (1), delivery hours (2).
-    for kind, bucket in ((0, "0"), (1, "resp_b"), (2, "deliv_b")):
-        sql = (f"INSERT INTO ps_supplier_month (institution_code, month, supplier, kind, bucket, lines) "
-               f"SELECT institution_code, month, supplier, {kind}, {bucket}, {sign} * count(*) "
-               f"FROM purchase_facts {where} GROUP BY institution_code, month, supplier"
-               + ("" if kind == 0 else f", {bucket}"))
-        if upsert:
-            sql += (" ON CONFLICT (institution_code, month, supplier, kind, bucket) "
-                    "DO UPDATE SET lines = lines + excluded.lines")
-        conn.execute(sql)
-    if not upsert:
-        _pay2_orders(conn, "")
+        condition = where
+        if extra:
+            condition = f"{where} AND {extra}" if where else f"WHERE {extra}"
+        _upsert(conn, table, keys, exprs, columns, condition, sign, upsert=upsert)
 
 
 def _pay2_orders(conn: sqlite3.Connection, and_where: str) -> None:
     conn.execute(
         f"""INSERT INTO ps_pay2_orders (institution_code, month, order_id, supplier, amount_fen,
-                                        paid_deadline, paid_final)
+                                        paid_deadline, paid_final, last_paid_on)
             SELECT institution_code, delivered_month, order_id, min(supplier), sum(amount_fen),
-                   sum(paid_deadline), sum(paid_final)
+                   sum(paid_deadline), sum(paid_final), max(last_paid_on)
             FROM purchase_facts WHERE vbp AND delivered_day IS NOT NULL {and_where}
             GROUP BY institution_code, delivered_month, order_id""")
 
 
+def _paid_sql(direct: str, whole: str) -> str:
+    """PAY-0 of line l with `direct` line payments and `whole` order payments (payments.paid_sql)."""
+    return (f"min(l.amount_fen, {direct} + CASE WHEN t.total > 0 "
+            f"THEN ({whole}) * l.amount_fen / t.total ELSE 0 END)")
+
+
 def _compute(conn: sqlite3.Connection, params: tuple[int, int], where: str) -> None:
-    """Facts and PAY-0 steps of the lines `where` selects (whole orders, alias l)."""
+    """Facts of the lines `where` selects (whole orders, alias l), PAY-0 included."""
     window_days, settlement_day = params
-    for name in ("ps_totals", "ps_events", "ps_paid"):
+    for name in ("ps_totals", "ps_paid"):
         conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
     conn.execute("CREATE TEMP TABLE ps_totals (order_id TEXT PRIMARY KEY, total) WITHOUT ROWID")
     conn.execute(f"INSERT INTO temp.ps_totals SELECT l.order_id, sum(l.amount_fen) "
                  f"FROM purchase_lines l {where} GROUP BY l.order_id")
     pay_scope = where.replace("l.order_id", "p.order_id")
-    # PAY-0 at every payment date of a line: what purchase_lines' paid_sql gives
-    # with that date as the cut-off, as a step from the previous date's value.
-    conn.execute(
-        f"""CREATE TEMP TABLE ps_events AS
-            WITH ev AS (
-                SELECT id, paid_on, sum(direct) AS direct, sum(whole) AS whole FROM (
-                    SELECT l.id, p.paid_on, p.amount_fen AS direct, 0 AS whole
-                    FROM payments p JOIN purchase_lines l
-                         ON l.order_id = p.order_id AND l.line_no = p.line_no
-                    {pay_scope} {'AND' if pay_scope else 'WHERE'} p.line_no <> ''
-                    UNION ALL
-                    SELECT l.id, p.paid_on, 0, p.amount_fen
-                    FROM payments p JOIN purchase_lines l ON l.order_id = p.order_id
-                    {pay_scope} {'AND' if pay_scope else 'WHERE'} p.line_no = '')
-                GROUP BY id, paid_on),
-            paid AS (
-                SELECT ev.id, ev.paid_on, l.order_id, l.institution_code, l.delivered_at,
-                       l.code, min(l.amount_fen, 0) AS base,
-                       min(l.amount_fen,
-                           sum(ev.direct) OVER w
-                           + CASE WHEN t.total > 0
-                                  THEN sum(ev.whole) OVER w * l.amount_fen / t.total
-                                  ELSE 0 END) AS paid
-                FROM ev JOIN purchase_lines l ON l.id = ev.id
-                     JOIN temp.ps_totals t ON t.order_id = l.order_id
-                WINDOW w AS (PARTITION BY ev.id ORDER BY ev.paid_on ROWS UNBOUNDED PRECEDING))
-            SELECT id, paid_on, order_id, institution_code, delivered_at, code,
-                   paid - lag(paid, 1, base) OVER (PARTITION BY id ORDER BY paid_on) AS delta
-            FROM paid""")
-    conn.execute("CREATE TEMP TABLE ps_paid (id INTEGER PRIMARY KEY, final, w, deadline)")
+    conj = "AND" if pay_scope else "WHERE"
+    # Each payment date of a line changes its PAY-0 amount by `delta`: the
+    # amount with the payments up to that date less the amount without that
+    # date's payments (running sums, one window pass). PAY-0 by a cut-off is
+    # then the sum of the changes dated on or before it, as paid_sql gives.
+    # Rows of one line and date may repeat (a line and a whole-order payment,
+    # two payments a day): the changes still add up to the right amounts.
+    running_d, running_w = "sum(direct) OVER w", "sum(whole) OVER w"
+    after = _paid_sql(running_d, running_w)
+    before = _paid_sql(f"({running_d} - direct)", f"{running_w} - whole")
+    conn.execute("CREATE TEMP TABLE ps_paid (id INTEGER PRIMARY KEY, final, w, deadline, last_on)")
     conn.execute(
         f"""INSERT INTO temp.ps_paid
+            WITH ev AS (
+                SELECT l.id, p.paid_on, p.amount_fen AS direct, 0 AS whole,
+                       l.amount_fen, t.total, l.delivered_at
+                FROM payments p JOIN purchase_lines l
+                     ON l.order_id = p.order_id AND l.line_no = p.line_no
+                     JOIN temp.ps_totals t ON t.order_id = p.order_id
+                {pay_scope} {conj} p.line_no <> ''
+                UNION ALL
+                SELECT l.id, p.paid_on, 0, p.amount_fen, l.amount_fen, t.total, l.delivered_at
+                FROM payments p JOIN purchase_lines l ON l.order_id = p.order_id
+                     JOIN temp.ps_totals t ON t.order_id = p.order_id
+                {pay_scope} {conj} p.line_no = ''),
+            steps AS (
+                SELECT id, paid_on, delivered_at,
+                       {after.replace("l.amount_fen", "amount_fen").replace("t.total", "total")}
+                       - {before.replace("l.amount_fen", "amount_fen").replace("t.total", "total")}
+                       AS delta
+                FROM ev
+                WINDOW w AS (PARTITION BY id ORDER BY paid_on ROWS UNBOUNDED PRECEDING))
             SELECT id, sum(delta),
                    sum(delta) FILTER (WHERE paid_on <= date(delivered_at, '+{window_days} days')),
                    sum(delta) FILTER (WHERE paid_on <= date(delivered_at, 'start of month',
-                                                            '+1 month', '+{settlement_day - 1} days'))
-            FROM temp.ps_events WHERE delta <> 0 GROUP BY id""")
-    vbp = "EXISTS (SELECT 1 FROM products v WHERE v.code = {c} AND v.is_vbp = 1)"
-    conn.execute(
-        f"""INSERT INTO purchase_paid_steps (paid_on, order_id, line_id, institution_code,
-                                             delivered_day, vbp, delta)
-            SELECT paid_on, order_id, id, institution_code, substr(delivered_at, 1, 10),
-                   {vbp.format(c='e.code')}, delta
-            FROM temp.ps_events e WHERE delta <> 0""")
+                                                            '+1 month', '+{settlement_day - 1} days')),
+                   max(paid_on) FILTER (WHERE delta <> 0)
+            FROM steps GROUP BY id""")
+    vbp = "EXISTS (SELECT 1 FROM products v WHERE v.code = l.code AND v.is_vbp = 1)"
     conn.execute(
         f"""INSERT INTO purchase_facts
             SELECT l.institution_code, l.ordered_at, l.id, l.order_id, l.code,
@@ -354,13 +363,12 @@ def _compute(conn: sqlite3.Connection, params: tuple[int, int], where: str) -> N
                    CAST(round(l.qty * {QTY_SCALE}) AS INTEGER), l.supplier,
                    l.channel = 'offline', {_bucket_sql('l.responded_at')},
                    {_bucket_sql('l.delivered_at')},
-                   substr(l.delivered_at, 1, 10), substr(l.delivered_at, 1, 7),
-                   {vbp.format(c='l.code')},
+                   substr(l.delivered_at, 1, 10), substr(l.delivered_at, 1, 7), {vbp},
                    min(l.amount_fen, 0) + coalesce(p.final, 0),
                    min(l.amount_fen, 0) + coalesce(p.w, 0),
-                   min(l.amount_fen, 0) + coalesce(p.deadline, 0)
+                   min(l.amount_fen, 0) + coalesce(p.deadline, 0), p.last_on
             FROM purchase_lines l LEFT JOIN temp.ps_paid p ON p.id = l.id {where}""")
-    for name in ("ps_totals", "ps_events", "ps_paid"):
+    for name in ("ps_totals", "ps_paid"):
         conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
 

@@ -33,7 +33,7 @@ CREATE TABLE summary_state (
     key TEXT PRIMARY KEY,
     value
 );
-INSERT INTO summary_state (key, value) VALUES ('built', 0), ('products_gen', 0);
+INSERT INTO summary_state (key, value) VALUES ('built', 0), ('products_gen', 0), ('schema', 2);
 
 CREATE TABLE summary_dirty_orders (order_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE summary_dirty_codes (code TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -58,22 +58,10 @@ CREATE TABLE purchase_facts (
     paid_final INTEGER NOT NULL,     -- PAY-0 with every payment
     paid_w INTEGER NOT NULL,         -- PAY-0 by delivery day + pay_window_days
     paid_deadline INTEGER NOT NULL,  -- PAY-0 by the settlement deadline of the delivery month
+    last_paid_on TEXT,               -- the last payment date that changed the line's PAY-0
     PRIMARY KEY (institution_code, ordered_at, id)
 ) WITHOUT ROWID;
 CREATE INDEX purchase_facts_order ON purchase_facts(order_id);
-
--- PAY-0 step changes of each line's paid amount, for as-of dates before a payment.
-CREATE TABLE purchase_paid_steps (
-    paid_on TEXT NOT NULL,
-    order_id TEXT NOT NULL,
-    line_id INTEGER NOT NULL,
-    institution_code TEXT NOT NULL,
-    delivered_day TEXT,
-    vbp INTEGER NOT NULL,
-    delta INTEGER NOT NULL
-);
-CREATE INDEX purchase_paid_steps_paid_on ON purchase_paid_steps(paid_on);
-CREATE INDEX purchase_paid_steps_order ON purchase_paid_steps(order_id);
 
 -- ED-4 / ED-5: per institution, product and month of ordering.
 CREATE TABLE ps_code_month (
@@ -82,12 +70,13 @@ CREATE TABLE ps_code_month (
     month TEXT NOT NULL,
     amount_fen INTEGER NOT NULL,
     qty_u INTEGER NOT NULL,
+    offline_fen INTEGER NOT NULL,
     lines INTEGER NOT NULL,
     PRIMARY KEY (institution_code, code, month)
 ) WITHOUT ROWID;
 
 -- SUP-1/2/3: line counts per supplier and month by hours bucket
--- (kind 0 all lines, 1 response hours, 2 delivery hours).
+-- (kind 1 response hours, 2 delivery hours; each kind counts every line once).
 CREATE TABLE ps_supplier_month (
     institution_code TEXT NOT NULL,
     month TEXT NOT NULL,
@@ -135,6 +124,7 @@ CREATE TABLE ps_pay2_orders (
     amount_fen INTEGER NOT NULL,
     paid_deadline INTEGER NOT NULL,
     paid_final INTEGER NOT NULL,
+    last_paid_on TEXT,
     PRIMARY KEY (institution_code, month, order_id)
 ) WITHOUT ROWID;
 CREATE INDEX ps_pay2_orders_order ON ps_pay2_orders(order_id);

@@ -47,6 +47,7 @@ Decisions (pinned by tests/test_indicators_payments.py):
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -334,9 +335,10 @@ def _offline(conn: sqlite3.Connection, inst: str, period: Period) -> tuple[int, 
 # ---------------------------------------------------------------------------
 # purchase_facts holds, per line, PAY-0 at the cut-offs that do not depend on
 # the as-of date (delivery day + window for PAY-3, the settlement deadline of
-# the delivery month for PAY-2, and with every payment); purchase_paid_steps
-# holds each change of a line's PAY-0 amount by payment date, so "paid by the
-# as-of date" is the final amount less the steps dated after it.
+# the delivery month for PAY-2, and with every payment) and
+# the last payment date that changed it: "paid by the as-of date" is the
+# final amount except for the few orders paid (again) after the as-of date,
+# whose lines are computed as `_settlements` does.
 
 
 def _summary_thirty_day(conn: sqlite3.Connection, inst: str, as_of: dt.date, period: Period,
@@ -374,22 +376,46 @@ def _summary_offline(conn: sqlite3.Connection, inst: str, period: Period) -> tup
     return int(row[0]), int(row[1])
 
 
+def _paid_after(conn: sqlite3.Connection, inst: str, ps: str, as_of: dt.date
+                ) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """PAY-0 of the period's delivered VBP lines paid only after `as_of`: final − by as-of.
+
+    Per delivery month and per (month, order), for orders with a payment
+    dated after `as_of` that changed what a line counts as paid.
+    """
+    last = as_of.isoformat()
+    orders = [r[0] for r in conn.execute(
+        """SELECT DISTINCT order_id FROM ps_pay2_orders
+           WHERE institution_code = ? AND month >= ? AND month <= ? AND last_paid_on > ?""",
+        (inst, ps[:7], last[:7], last))]
+    by_month: dict[str, int] = {}
+    by_order: dict[tuple[str, str], int] = {}
+    if not orders:
+        return by_month, by_order
+    for month, order_id, later in conn.execute(
+        f"""WITH l AS (SELECT * FROM purchase_lines
+                       WHERE order_id IN (SELECT value FROM json_each(:orders))
+                         AND institution_code = :inst AND delivered_at >= :ps
+                         AND delivered_at < :end
+                         AND code IN (SELECT code FROM products WHERE is_vbp = 1)),
+                 t AS ({_ORDER_TOTALS})
+            SELECT substr(l.delivered_at, 1, 7), l.order_id,
+                   sum({paid_sql('l', 't.total', "'9999-12-31'")}
+                       - {paid_sql('l', 't.total', ':as_of')})
+            FROM l JOIN t USING (order_id) GROUP BY 1, 2""",
+        {"orders": json.dumps(orders, ensure_ascii=False), "inst": inst, "ps": ps,
+         "end": (as_of + dt.timedelta(days=1)).isoformat(), "as_of": last},
+    ):
+        by_month[month] = by_month.get(month, 0) + later
+        by_order[(month, order_id)] = later
+    return by_month, by_order
+
+
 def _summary_settlements(conn: sqlite3.Connection, inst: str, as_of: dt.date, period: Period,
                          day: int) -> tuple[list[MonthSettlement], list[LateOrder]]:
     """`_settlements` from ps_pay2_day, ps_pay2_orders and purchase_paid_steps."""
     ps, last = period.start_text, as_of.isoformat()
-    # PAY-0 of VBP lines delivered in the period, from payments dated after as-of.
-    later_by_month: dict[str, int] = {}
-    later_by_order: dict[tuple[str, str], int] = {}
-    for month, order_id, delta in conn.execute(
-        """SELECT substr(delivered_day, 1, 7), order_id, sum(delta) FROM purchase_paid_steps
-           WHERE paid_on > ? AND vbp AND institution_code = ?
-             AND delivered_day >= ? AND delivered_day <= ?
-           GROUP BY 1, 2""",
-        (last, inst, ps, last),
-    ):
-        later_by_month[month] = later_by_month.get(month, 0) + delta
-        later_by_order[(month, order_id)] = delta
+    later_by_month, later_by_order = _paid_after(conn, inst, ps, as_of)
     settlements = []
     due_months = []
     for month, amount, by_deadline_stored, final in conn.execute(

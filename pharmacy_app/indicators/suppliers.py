@@ -355,7 +355,7 @@ def _summary_counts(
             "scan_month": params["scan_start"][:7], "zone_month": zone_month,
             "zone_month_start": zone_month + "-01", "zone": zone}
     settled = conn.execute(
-        """SELECT supplier, month, sum(lines) FILTER (WHERE kind = 0),
+        """SELECT supplier, month, sum(lines) FILTER (WHERE kind = 1),
                   coalesce(sum(lines) FILTER (WHERE kind = 1 AND bucket BETWEEN 0 AND :r), 0),
                   coalesce(sum(lines) FILTER (WHERE kind = 2 AND bucket BETWEEN 0 AND :d), 0),
                   coalesce(sum(lines) FILTER (WHERE kind = 1 AND bucket > :late), 0)
