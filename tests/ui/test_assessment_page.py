@@ -144,3 +144,5 @@ def test_completion_rows_add_up_to_the_indicator(page, qtmodeltester):
         pytest.approx(completion["value"], abs=1e-6)
     moved = [page.agreement_model.cell(i, "Moved by changes (SR-3)") for i in range(len(rows))]
     assert "1,200" in moved  # the demo's station transfer
+    page.view.doubleClicked.emit(page.model.index(0, 1))
+    assert page.tabs.currentIndex() == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -319,6 +319,10 @@ class AssessmentPage(QWidget):
         self.view = make_table_view(self.model, "assessmentTable")
         self.agreement_model: ColumnTableModel[Row] = ColumnTableModel(AGREEMENT_COLUMNS, self)
         self.agreement_view = make_table_view(self.agreement_model, "assessmentAgreements")
+        self.view.doubleClicked.connect(self._indicator_double_clicked)
+        self.view.setToolTip(self.tr(
+            "Double-click the completion or non-selected share indicator to see the agreed "
+            "volumes behind it"))
         self.tabs = QTabWidget()
         self.tabs.addTab(self.view, self.tr("Indicators"))
         self.tabs.addTab(self.agreement_view, self.tr("Agreed volumes behind the completion"))
@@ -481,6 +485,11 @@ class AssessmentPage(QWidget):
         self.change_model.set_rows(r["all_changes"])
         fit_columns(self.change_view, 200)
         self.notes_label.setText("\n".join(f"· {n}" for n in r["notes"]))
+
+    def _indicator_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid() and self.model.row_at(index.row())["id"] in (
+                "key_completion", "ref_non_selected"):
+            self.tabs.setCurrentIndex(1)
 
     # -- entering --------------------------------------------------------------------
 
