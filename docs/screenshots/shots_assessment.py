@@ -8,6 +8,8 @@ data, Chinese interface), then saves:
 - assessment.png — 考核评分 as of the demo date, procurement-year basis: the
   eight SR-2 indicators with value, source, points, weight and score, the
   total and result, the demo's entered figures and its SR-3 station transfer;
+- assessment_agreements.png — the same page's second tab: the agreed volumes
+  behind the on-time completion figure, with the quantity the transfer moved;
 - payment_standards.png — 医保支付标准 as of the demo date: every product of
   the VBP 通用名 with its year 1/2/3 standard (PS-1/PS-2), the standard in
   force and the patient's extra cost per package (PS-3).
@@ -63,6 +65,10 @@ def main() -> int:
         while page.result is None:
             wait_idle()
         window.grab().save(str(HERE / "assessment.png"))
+        page.tabs.setCurrentIndex(1)
+        pump(0.3)
+        window.grab().save(str(HERE / "assessment_agreements.png"))
+        page.tabs.setCurrentIndex(0)
 
         window.show_page("payment_standards")
         wait_idle()
