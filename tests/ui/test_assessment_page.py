@@ -146,3 +146,21 @@ def test_completion_rows_add_up_to_the_indicator(page, qtmodeltester):
     assert "1,200" in moved  # the demo's station transfer
     page.view.doubleClicked.emit(page.model.index(0, 1))
     assert page.tabs.currentIndex() == 1
+
+
+def test_deleting_a_change_asks_first(qtbot, page, wait_idle):
+    from PySide6.QtWidgets import QMessageBox
+
+    page.change_view.selectRow(0)
+    box = page.delete_selected_change()
+    assert isinstance(box, QMessageBox) and "阿卡波糖片" in box.text()
+    box.button(QMessageBox.StandardButton.No).click()
+    wait_idle(page.worker)
+    assert page.change_model.rowCount() == 1
+    page.change_view.selectRow(0)
+    box = page.delete_selected_change()
+    with qtbot.waitSignal(page.assessment_shown, timeout=20_000):
+        box.button(QMessageBox.StandardButton.Yes).click()
+    wait_idle(page.worker)
+    assert page.change_model.rowCount() == 0
+    assert all(a["moved_qty"] == 0 for a in page.result["agreements"])

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -541,15 +542,34 @@ class AssessmentPage(QWidget):
         self.dialog_opened.emit(dialog)
         return dialog
 
-    def delete_selected_change(self) -> None:
+    def delete_selected_change(self, *, confirm: bool = True) -> QMessageBox | None:
+        """Delete the selected SR-3 record, after the user confirms (returns the question)."""
         rows = self.change_view.selectionModel().selectedRows()
         if not rows:
-            return
-        change_id = int(self.change_model.row_at(rows[0].row())["id"])
+            return None
+        change = self.change_model.row_at(rows[0].row())
+        change_id = int(change["id"])
 
-        def work(ctx: OpContext) -> bool:
-            from pharmacy_app.scoring import delete_change
+        def delete() -> None:
+            def work(ctx: OpContext) -> bool:
+                from pharmacy_app.scoring import delete_change
 
-            return delete_change(ctx.conn, change_id)
+                return delete_change(ctx.conn, change_id)
 
-        self.worker.op(work).parent(self).run()
+            self.worker.op(work).parent(self).run()
+
+        if not confirm:
+            delete()
+            return None
+        box = QMessageBox(
+            QMessageBox.Icon.Question, self.tr("Delete institution change"),
+            self.tr("Delete the {0} of {1} effective {2} ({3} moved)? Figures will no longer "
+                    "count it.").format(tr(CHANGE_NAMES[change["kind"]]), change["generic"],
+                                        change["effective_on"], f"{change['qty']:,g}"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.buttonClicked.connect(
+            lambda button: delete() if box.standardButton(button)
+            == QMessageBox.StandardButton.Yes else None)
+        box.open()
+        return box
