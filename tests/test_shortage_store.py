@@ -200,3 +200,14 @@ def test_export_keys_are_stable_and_json_and_xlsx_agree(conn, tmp_path):
     with pytest.raises(ValueError, match=".xlsx 或 .json"):
         write_export(doc, tmp_path / "r.csv")
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_sync1_a_uuid_named_before_the_first_save_is_kept(conn):
+    uuid = "0b7d5a8e-3c1f-4a2b-9d6e-123456789abc"
+    first = save_report(conn, ShortageReport(uuid=uuid, product_code=NITRO))
+    second = save_report(conn, ShortageReport(uuid=uuid, product_code=NITRO, generic_name="硝酸甘油"))
+    assert (first.uuid, first.version) == (uuid, 1)
+    assert (second.uuid, second.version, second.generic_name) == (uuid, 2, "硝酸甘油")
+    assert len(list_reports(conn)) == 1 and len(second.steps) == 1
+    with pytest.raises(ValueError, match="不是 UUID"):
+        save_report(conn, ShortageReport(uuid="1; DROP TABLE x", product_code=NITRO))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from pharmacy_app.shortage.model import (
 )
 
 STAMP = "%Y-%m-%d %H:%M:%S"
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 LIAISON_NAME_KEY = "shortage_liaison_name"
 LIAISON_PHONE_KEY = "shortage_liaison_phone"
@@ -210,7 +212,11 @@ def save_report(
     today: dt.date | None = None,
     by: str = "",
 ) -> ShortageReport:
-    """Insert or update `report`; returns it as stored (uuid, version, steps).
+    """Insert or update `report` (by UUID); returns it as stored (version, steps).
+
+    A report with a UUID not yet in the database is inserted under that
+    UUID, so the window can name a draft before its first save and queue
+    saves without ever inserting it twice.
 
     A draft is saved as typed, however incomplete (drafts are saved
     automatically so nothing typed is lost). A report past draft must stay
@@ -219,12 +225,14 @@ def save_report(
     A new report gets its first SH-2 step (created as draft).
     """
     today = today or dt.date.today()
+    row = None
     if report.uuid:
+        if not UUID_RE.match(report.uuid):
+            raise ValueError(f"报告编号不是 UUID：{report.uuid!r}")
         row = conn.execute(
             "SELECT status FROM shortage_reports WHERE uuid=?", (report.uuid,)
         ).fetchone()
-        if row is None:
-            raise ReportNotFound(f"没有短缺报告 {report.uuid}")
+    if row is not None:
         report = report.with_changes(status=row[0])
         if row[0] != DRAFT:
             errors = validate_report(report, today)
@@ -237,7 +245,7 @@ def save_report(
         report = report.with_changes(liaison=liaison.name, liaison_contact=liaison.phone)
     stamp = now_stamp()
     with transaction(conn):
-        if report.uuid:
+        if row is not None:
             sets = ", ".join(f"{c}=?" for c in EDITABLE)
             conn.execute(
                 f"UPDATE shortage_reports SET {sets}, version=version+1, updated_at=? WHERE uuid=?",
@@ -245,10 +253,17 @@ def save_report(
             )
             uuid = report.uuid
         else:
+            # A UUID chosen by the window when the draft was started is kept
+            # (SYNC-1 stable id); otherwise the database draws one.
+            columns = [*EDITABLE, "created_at", "updated_at"]
+            values = [*_values(report), stamp, stamp]
+            if report.uuid:
+                columns.append("uuid")
+                values.append(report.uuid)
             cur = conn.execute(
-                f"INSERT INTO shortage_reports ({', '.join(EDITABLE)}, created_at, updated_at) "
-                f"VALUES ({', '.join('?' * (len(EDITABLE) + 2))})",
-                [*_values(report), stamp, stamp],
+                f"INSERT INTO shortage_reports ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})",
+                values,
             )
             uuid = conn.execute(
                 "SELECT uuid FROM shortage_reports WHERE id=?", (cur.lastrowid,)

@@ -28,7 +28,7 @@ def page(qtbot, worker, catalogue_db, wait_idle) -> ShortagePage:
 
 
 def saved(form) -> bool:
-    return bool(form.report.uuid) and not form.dirty and not form.saving and form.worker.is_idle()
+    return form.stored and not form.dirty and not form.saving and form.worker.is_idle()
 
 
 def fill_and_autosave(qtbot, page: ShortagePage, wait_idle) -> None:
@@ -233,3 +233,37 @@ def test_sh3_stock_count_feeds_the_low_cover_proposal(qtbot, page, catalogue_db,
         "SELECT qty, source FROM stock_counts WHERE product_code=?", (AMLODIPINE,)
     ).fetchone()) == (10.0, "count")
     assert [p.reason for p in page.proposals.rows()] == ["low_cover"]
+
+
+def test_sh1_saves_queue_without_duplicates(qtbot, page, catalogue_db, wait_idle):
+    """Typing on while a save runs, then leaving: every keystroke is stored,
+    in one record."""
+    form = page.form
+    fill_and_autosave(qtbot, page, wait_idle)
+    uuid = form.report.uuid
+    for word in ("一", "二", "三"):
+        form.measures.insertPlainText(word)
+        form.save_now()  # each save queues behind the previous one
+    form.measures.insertPlainText("四")
+    page.tabs.setCurrentIndex(0)  # hiding the form saves the rest
+    wait_idle(page.worker)
+    assert [r.uuid for r in list_reports(catalogue_db)] == [uuid]
+    stored = load_report(catalogue_db, uuid)
+    assert stored.measures_taken == "催促配送企业一二三四"
+    assert form.report.version == stored.version
+
+
+def test_discarded_draft_leaves_a_fresh_report(qtbot, page, catalogue_db, wait_idle):
+    form = page.form
+    fill_and_autosave(qtbot, page, wait_idle)
+    first = form.report.uuid
+    assert form.delete_button.isVisible()
+    form.discard_draft()
+    wait_idle(page.worker)
+    assert list_reports(catalogue_db) == []
+    assert form.report.uuid and form.report.uuid != first and form.product_code.text() == ""
+    # The fresh report saves under its own id.
+    qtbot.keyClicks(form.search, "amxl")
+    qtbot.keyClick(form.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: saved(form) and form.stored, timeout=5000)
+    assert [r.uuid for r in list_reports(catalogue_db)] == [form.report.uuid]

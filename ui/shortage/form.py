@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QDoubleValidator, QHideEvent, QKeySequence, QShortcut
@@ -187,8 +187,7 @@ class ReportForm(QWidget):
         self.index: CatalogueIndex | None = None
         self._loading = False
         self._dirty = False
-        self._saving = False
-        self._after_save: list[Callable[[], None]] = []
+        self._in_flight = 0
         self._extra_substitutes: list[Substitute] = []
         self._file_dialog: QFileDialog | None = None
         self.last_errors: list[FieldError] = []
@@ -488,6 +487,7 @@ class ReportForm(QWidget):
             liaison_contact=self.liaison_phone,
             start_date=self.as_of,
         )
+        report = report.with_changes(uuid="", version=0)
         self._show_report(report)
         if report.product_code:
             self._load_substitutes(report.product_code, report)
@@ -504,6 +504,9 @@ class ReportForm(QWidget):
             self._load_substitutes(report.product_code, report)
 
     def _show_report(self, report: ShortageReport) -> None:
+        if not report.uuid:
+            # A new report is named now (SYNC-1 stable id), before its first save.
+            report = report.with_changes(uuid=str(uuid4()))
         self._loading = True
         try:
             self.report = report
@@ -540,7 +543,7 @@ class ReportForm(QWidget):
         self._update_figures()
 
     def _saved_text(self, report: ShortageReport) -> str:
-        if not report.uuid:
+        if report.version == 0:
             return self.tr("Not saved yet")
         return self.tr("Saved {0} (version {1})").format(report.updated_at, report.version)
 
@@ -559,8 +562,8 @@ class ReportForm(QWidget):
                        self.cause, self.cause_detail, self.clinical_impact, self.substitute_view,
                        self.other_substitutes, self.measures, self.reporter, self.contact):
             widget.setEnabled(editable)
-        self.delete_button.setVisible(report.status == DRAFT and bool(report.uuid))
-        has_id = bool(report.uuid)
+        self.delete_button.setVisible(report.status == DRAFT and report.version > 0)
+        has_id = report.version > 0
         self.print_button.setEnabled(has_id)
         self.export_button.setEnabled(has_id)
 
@@ -742,7 +745,12 @@ class ReportForm(QWidget):
 
     @property
     def saving(self) -> bool:
-        return self._saving
+        return self._in_flight > 0
+
+    @property
+    def stored(self) -> bool:
+        """The report exists in the database (a new one has version 0)."""
+        return self.report.version > 0
 
     def flush(self) -> None:
         """Save pending changes now (before showing another report)."""
@@ -757,15 +765,16 @@ class ReportForm(QWidget):
 
     def save_now(self) -> None:
         """Save through the worker; a draft as typed, a filed report only when
-        complete (SH-1 errors are shown instead, nothing written)."""
+        complete (SH-1 errors are shown instead, nothing written).
+
+        The report carries its UUID from the start (`start_new`), so saves
+        can simply queue on the one worker thread: a second save while the
+        first is running updates the same record, never inserts another."""
         self.autosave.stop()
         if not self._dirty:
             return
-        if self._saving:
-            self._after_save.append(self.save_now)
-            return
         report = self.collect()
-        if not report.product_code and not report.uuid:
+        if not report.product_code and not self.stored:
             return  # nothing worth a record yet: no product picked
         if report.status != DRAFT:
             found = validate_report(report, dt.date.today())
@@ -773,37 +782,43 @@ class ReportForm(QWidget):
             if found:
                 return
         self._dirty = False
-        self._saving = True
+        self._in_flight += 1
         self.save_state.setText(self.tr("Saving…"))
+        by = self.liaison_name
 
         def work(ctx: OpContext) -> ShortageReport:
             from pharmacy_app.shortage.store import save_report
 
-            return save_report(ctx.conn, report, by=self.liaison_name)
+            return save_report(ctx.conn, report, by=by)
 
         self.worker.op(work).success(self._saved).failure(self._save_failed).parent(self).run()
 
+    def _take(self, stored: ShortageReport) -> bool:
+        """Copy what the database decided (version, status, steps, stamps)
+        onto the shown report, if `stored` is still the one shown."""
+        if stored.uuid != self.report.uuid or stored.version < self.report.version:
+            return False
+        self.report = self.report.with_changes(
+            version=stored.version, status=stored.status, created_at=stored.created_at,
+            updated_at=stored.updated_at, steps=stored.steps, liaison=stored.liaison,
+            liaison_contact=stored.liaison_contact,
+        )
+        return True
+
     def _saved(self, stored: ShortageReport) -> None:
-        self._saving = False
-        if not self.report.uuid or self.report.uuid == stored.uuid:
-            self.report = self.report.with_changes(
-                uuid=stored.uuid, version=stored.version, status=stored.status,
-                created_at=stored.created_at, updated_at=stored.updated_at,
-                steps=stored.steps, liaison=stored.liaison,
-                liaison_contact=stored.liaison_contact,
-            )
+        self._in_flight -= 1
+        if self._take(stored):
             if not self._dirty:
                 self.save_state.setText(self._saved_text(self.report))
-            if self.report.status == DRAFT and not self._dirty:
-                self.errors_label.setText("")
+                if self.report.status == DRAFT:
+                    self._show_errors([])
             self._show_status()
         self.report_saved.emit(stored)
-        self._run_after_save()
 
     def _save_failed(self, exc: BaseException) -> None:
         from pharmacy_app.shortage.model import ReportInvalid
 
-        self._saving = False
+        self._in_flight -= 1
         self._dirty = True
         if isinstance(exc, ReportInvalid):
             self._show_errors(exc.errors)
@@ -811,20 +826,12 @@ class ReportForm(QWidget):
         else:
             self.save_state.setText(self.tr("Not saved"))
             errors.show_error(exc, self)
-        self._after_save.clear()
-
-    def _run_after_save(self) -> None:
-        pending, self._after_save = self._after_save, []
-        for action in pending:
-            action()
 
     # -- workflow (SH-2) -----------------------------------------------------------
 
     def advance(self, to_status: str) -> None:
-        """Save what is typed, then move the report on, dated and signed."""
-        if self._saving:
-            self._after_save.append(lambda: self.advance(to_status))
-            return
+        """Save what is typed, then move the report on, dated and signed
+        (one operation, queued after any save still running)."""
         self.autosave.stop()
         report = self.collect()
         found = validate_report(report, dt.date.today())
@@ -834,40 +841,36 @@ class ReportForm(QWidget):
             return
         by = self.done_by.text().strip() or self.liaison_name or report.reporter
         note = self.step_note.text().strip()
-        dirty = self._dirty or not report.uuid
+        dirty = self._dirty or not self.stored
         self._dirty = False
-        self._saving = True
+        self._in_flight += 1
 
         def work(ctx: OpContext) -> ShortageReport:
             from pharmacy_app.shortage.store import advance, save_report
 
-            saved = save_report(ctx.conn, report, by=by) if dirty else report
-            return advance(ctx.conn, saved.uuid, to_status, by=by, note=note)
+            if dirty:
+                save_report(ctx.conn, report, by=by)
+            return advance(ctx.conn, report.uuid, to_status, by=by, note=note)
 
         self.worker.op(work).success(self._advanced).failure(self._advance_failed).parent(
             self
         ).run()
 
     def _advanced(self, stored: ShortageReport) -> None:
-        self._saving = False
-        self.report = self.report.with_changes(
-            uuid=stored.uuid, version=stored.version, status=stored.status,
-            created_at=stored.created_at, updated_at=stored.updated_at, steps=stored.steps,
-        )
-        self.step_note.clear()
-        self.save_state.setText(self._saved_text(self.report))
-        self._show_status()
-        self._update_figures()
+        self._in_flight -= 1
+        if self._take(stored):
+            self.step_note.clear()
+            self.save_state.setText(self._saved_text(self.report))
+            self._show_status()
+            self._update_figures()
         self.message.emit(self.tr("Status: {0}").format(self.tr(STATUS_TEXT[stored.status])))
         self.report_saved.emit(stored)
-        self._run_after_save()
 
     def _advance_failed(self, exc: BaseException) -> None:
         from pharmacy_app.shortage.model import ReportInvalid, TransitionRefused
 
-        self._saving = False
+        self._in_flight -= 1
         self._dirty = True
-        self._after_save.clear()
         if isinstance(exc, ReportInvalid):
             self._show_errors(exc.errors)
         elif isinstance(exc, TransitionRefused):
@@ -877,10 +880,13 @@ class ReportForm(QWidget):
 
     def discard_draft(self) -> None:
         uuid = self.report.uuid
-        if not uuid or self.report.status != DRAFT:
+        if self.report.status != DRAFT:
             return
         self.autosave.stop()
         self._dirty = False
+        if not self.stored:
+            self._show_report(ShortageReport())
+            return
 
         def work(ctx: OpContext) -> None:
             from pharmacy_app.shortage.store import delete_draft
@@ -888,7 +894,8 @@ class ReportForm(QWidget):
             delete_draft(ctx.conn, uuid)
 
         def done(_none: None) -> None:
-            self._show_report(ShortageReport())
+            if self.report.uuid == uuid:
+                self._show_report(ShortageReport())
             self.message.emit(self.tr("Draft discarded."))
 
         self.worker.op(work).success(done).parent(self).run()
@@ -899,7 +906,7 @@ class ReportForm(QWidget):
         r = self.report
         return f"短缺药品报告_{r.generic_name}{r.dosage_form}_{self.as_of.isoformat()}.{suffix}"
 
-    def _file_dialog(self, title: str, name_filter: str, suffix: str) -> QFileDialog:
+    def _save_dialog(self, title: str, name_filter: str, suffix: str) -> QFileDialog:
         dialog = QFileDialog(self.window(), title)
         dialog.setNameFilter(name_filter)
         dialog.setDefaultSuffix(suffix)
@@ -910,16 +917,16 @@ class ReportForm(QWidget):
         return dialog
 
     def choose_pdf_file(self) -> None:
-        if not self.report.uuid:
+        if not self.stored:
             return
-        dialog = self._file_dialog(self.tr("Save PDF"), self.tr("PDF (*.pdf)"), "pdf")
+        dialog = self._save_dialog(self.tr("Save PDF"), self.tr("PDF (*.pdf)"), "pdf")
         dialog.fileSelected.connect(self.print_pdf)
         dialog.open()
 
     def choose_export_file(self) -> None:
-        if not self.report.uuid:
+        if not self.stored:
             return
-        dialog = self._file_dialog(
+        dialog = self._save_dialog(
             self.tr("Export report"), self.tr("Excel or JSON (*.xlsx *.json)"), "xlsx"
         )
         dialog.fileSelected.connect(self.export_to)
@@ -933,12 +940,10 @@ class ReportForm(QWidget):
         self._write_output(Path(path), pdf=False)
 
     def _write_output(self, target: Path, *, pdf: bool) -> None:
-        if self._dirty or self._saving:
-            self.flush()
-            self._after_save.append(lambda: self._write_output(target, pdf=pdf))
-            return
+        """Written after any save still queued: the file shows what is typed."""
+        self.flush()
         uuid = self.report.uuid
-        if not uuid:
+        if not self.stored and not self.saving:
             return
         as_of = self.as_of
 
