@@ -267,3 +267,33 @@ def test_discarded_draft_leaves_a_fresh_report(qtbot, page, catalogue_db, wait_i
     qtbot.keyClick(form.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: saved(form) and form.stored, timeout=5000)
     assert [r.uuid for r in list_reports(catalogue_db)] == [form.report.uuid]
+
+
+def test_save_dialogs_write_pdf_and_exports(qtbot, page, catalogue_db, wait_idle, tmp_path: Path):
+    form = page.form
+    fill_and_autosave(qtbot, page, wait_idle)
+    form.choose_pdf_file()
+    dialog = form._file_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.defaultSuffix() == "pdf"
+    pdf = tmp_path / "one.pdf"
+    dialog.fileSelected.emit(str(pdf))
+    dialog.reject()
+    wait_idle(page.worker)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    form.choose_export_file()
+    export = tmp_path / "one.json"
+    form._file_dialog.fileSelected.emit(str(export))
+    form._file_dialog.reject()
+    wait_idle(page.worker)
+    assert export.read_text(encoding="utf-8").count('"id"') >= 1
+    page.tabs.setCurrentIndex(0)
+    wait_idle(page.worker)
+    page.choose_export_file()
+    listing = tmp_path / "list.xlsx"
+    page._file_dialog.fileSelected.emit(str(listing))
+    page._file_dialog.reject()
+    page.print_unresolved(tmp_path / "open.pdf")
+    wait_idle(page.worker)
+    assert listing.stat().st_size > 0 and (tmp_path / "open.pdf").stat().st_size > 0
+    assert page.message.text().startswith("Saved ")
