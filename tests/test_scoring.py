@@ -336,3 +336,20 @@ def test_sr2_per_institution_scores_a_member_on_its_own_data(db, db_path, capsys
     assert main(["--db", str(db_path), "assessment", "--as-of", "2026-01-10",
                  "--institution", "X9"]) == 2
     assert "X9" in capsys.readouterr().err
+
+
+def test_entries_and_changes_are_synced_records(db):
+    """SYNC-1: migration 0011's tables carry UUIDs and every write lands in change_log."""
+    save_entry(db, "H1", "natural", START, "circulation", 0)
+    save_entry(db, "H1", "natural", START, "circulation", 2)
+    change_id = record_change(db, kind="split", effective_on=DAY10, from_code="H1",
+                              to_code="S2", generic="阿托伐他汀钙片", qty=10)
+    from pharmacy_app.scoring import delete_change
+
+    assert delete_change(db, change_id)
+    log = db.execute("""SELECT table_name, op, version FROM change_log
+                        WHERE table_name IN ('assessment_entries', 'institution_changes')
+                        ORDER BY seq""").fetchall()
+    assert [tuple(r) for r in log] == [
+        ("assessment_entries", "insert", 1), ("assessment_entries", "update", 2),
+        ("institution_changes", "insert", 1), ("institution_changes", "delete", 1)]
