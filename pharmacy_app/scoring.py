@@ -599,6 +599,9 @@ def compute_assessment(conn: sqlite3.Connection, as_of: dt.date, *,
     weights = sum(r["weight"] for r in results)
     if abs(weights - 1.0) > 1e-9:
         notes.append(f"政策参数中 8 项指标权重之和为 {weights:g}，不是 1")
+    dropped = [r["name"] for r in results if r["kind"] == "key" and not r["points"] * r["weight"]]
+    if dropped:
+        notes.append("关键指标不作调整（SR-2），但政策参数使以下关键指标不计分：" + "、".join(dropped))
     pass_score = float(profile["sr_pass_score"])
     result = "合格" if total >= pass_score else "不合格"
     return {

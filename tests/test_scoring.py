@@ -353,3 +353,13 @@ def test_entries_and_changes_are_synced_records(db):
     assert [tuple(r) for r in log] == [
         ("assessment_entries", "insert", 1), ("assessment_entries", "update", 2),
         ("institution_changes", "insert", 1), ("institution_changes", "delete", 1)]
+
+
+def test_sr2_key_indicators_cannot_silently_drop_out(db):
+    """Key indicators are not adjustable (SR-2): a profile weighting one at 0 is named in the notes."""
+    from pharmacy_app.policy import save_profile
+
+    params = {**builtin_profile().params, "sr_offline_weight": 0.0, "sr_non_selected_weight": 0.2}
+    r = compute_assessment(db, DAY10, profile=save_profile(db, "x", "x", "", params))
+    assert any("关键指标不作调整" in n and "线下采购占比" in n for n in r["notes"])
+    assert not any("非中选" in n and "关键指标" in n for n in r["notes"])
