@@ -47,8 +47,8 @@ UNKNOWN = -1
 FULL_REBUILD_ORDERS = 20_000
 QTY_SCALE = 1_000_000
 
-SCHEMA = 2  # summary_state 'schema' of the tables this module reads
-_SUM_TABLES = ("ps_code_month", "ps_supplier_month", "ps_month", "ps_pay3", "ps_pay2_day")
+SCHEMA = 3  # summary_state 'schema' of the tables this module reads
+_SUM_TABLES = ("ps_code_year", "ps_supplier_month", "ps_month", "ps_pay3", "ps_pay2_day")
 _ALL_TABLES = ("purchase_facts", *_SUM_TABLES, "ps_pay2_orders")
 
 
@@ -201,7 +201,8 @@ def _refresh(conn: sqlite3.Connection, state: dict[str, object], params: tuple[i
         _compute(conn, params, "WHERE l.order_id IN (SELECT order_id FROM temp.ps_scope)")
         _apply_scope(conn, params, +1)
         for table in _SUM_TABLES:
-            conn.execute(f"DELETE FROM {table} WHERE lines = 0")
+            empty = " + ".join(f"n{m}" for m in _MONTHS) if table == "ps_code_year" else "lines"
+            conn.execute(f"DELETE FROM {table} WHERE {empty} = 0")
     conn.execute("DROP TABLE IF EXISTS temp.ps_scope")
     _save_state(conn, params)
 
@@ -229,11 +230,6 @@ def _full(conn: sqlite3.Connection, params: tuple[int, int]) -> None:
         conn.execute(f"DELETE FROM {table}")
     _compute(conn, params, "")
     _aggregate(conn, "", +1, upsert=False)
-    # PAY-4 per month: from the per-product months, far fewer rows than lines.
-    conn.execute(
-        """INSERT INTO ps_month (institution_code, month, amount_fen, offline_fen, lines)
-           SELECT institution_code, month, sum(amount_fen), sum(offline_fen), sum(lines)
-           FROM ps_code_month GROUP BY institution_code, month""")
     _pay2_orders(conn, "")
 
 
@@ -242,19 +238,20 @@ def _apply_scope(conn: sqlite3.Connection, params: tuple[int, int], sign: int) -
     del params
     where = "WHERE order_id IN (SELECT order_id FROM temp.ps_scope)"
     _aggregate(conn, where, sign, upsert=True)
-    _upsert(conn, "ps_month", ("institution_code", "month"),
-            ("sum(amount_fen)", "sum(CASE WHEN offline THEN amount_fen ELSE 0 END)", "count(*)"),
-            ("amount_fen", "offline_fen", "lines"), where, sign, upsert=True)
     if sign > 0:
         _pay2_orders(conn, "AND order_id IN (SELECT order_id FROM temp.ps_scope)")
 
 
 # Each summary: (table, key columns, value expressions over purchase_facts, extra WHERE).
+_MONTHS = [f"{m:02d}" for m in range(1, 13)]
 _AGGREGATES = (
-    ("ps_code_month", ("institution_code", "code", "month"),
-     ("sum(amount_fen)", "sum(qty_u)", "sum(CASE WHEN offline THEN amount_fen ELSE 0 END)",
-      "count(*)"),
-     ("amount_fen", "qty_u", "offline_fen", "lines"), ""),
+    ("ps_code_year", ("institution_code", "substr(month, 1, 4)", "code"),
+     tuple(f"coalesce(sum({e}) FILTER (WHERE substr(month, 6, 2) = '{m}'), 0)"
+           for e in ("amount_fen", "qty_u", "1") for m in _MONTHS),
+     tuple(f"{k}{m}" for k in "aqn" for m in _MONTHS), ""),
+    ("ps_month", ("institution_code", "month"),
+     ("sum(amount_fen)", "sum(CASE WHEN offline THEN amount_fen ELSE 0 END)", "count(*)"),
+     ("amount_fen", "offline_fen", "lines"), ""),
     ("ps_pay3", ("institution_code", "month", "delivered_day"),
      ("sum(amount_fen)", "sum(paid_w)", "count(*)"), ("due_fen", "paid_w", "lines"),
      "delivered_day IS NOT NULL"),
@@ -268,7 +265,10 @@ _AGGREGATES = (
     ("ps_supplier_month", ("institution_code", "month", "supplier", "2", "deliv_b"),
      ("count(*)",), ("lines",), ""),
 )
-_KEY_COLUMNS = {"ps_supplier_month": ("institution_code", "month", "supplier", "kind", "bucket")}
+_KEY_COLUMNS = {
+    "ps_supplier_month": ("institution_code", "month", "supplier", "kind", "bucket"),
+    "ps_code_year": ("institution_code", "year", "code"),
+}
 
 
 def _upsert(conn: sqlite3.Connection, table: str, keys: tuple[str, ...], exprs: tuple[str, ...],

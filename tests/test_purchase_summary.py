@@ -45,7 +45,7 @@ AS_OF_DATES = (
     dt.date(2026, 3, 3), dt.date(2026, 12, 31),
 )
 SUMMARY_TABLES = (
-    "purchase_facts", "ps_code_month", "ps_supplier_month", "ps_month",
+    "purchase_facts", "ps_code_year", "ps_supplier_month", "ps_month",
     "ps_pay3", "ps_pay2_day", "ps_pay2_orders",
 )
 

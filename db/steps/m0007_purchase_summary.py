@@ -28,12 +28,15 @@ SYNCED: tuple[str, ...] = ()
 _LINE_COLUMNS = ("order_id, institution_code, code, qty, amount_fen, ordered_at, "
                  "responded_at, delivered_at, supplier, channel, line_no")
 
+MONTH_COLUMNS = ",\n    ".join(
+    f"{kind}{m:02d} INTEGER NOT NULL DEFAULT 0" for kind in "aqn" for m in range(1, 13))
+
 SCHEMA = f"""
 CREATE TABLE summary_state (
     key TEXT PRIMARY KEY,
     value
 );
-INSERT INTO summary_state (key, value) VALUES ('built', 0), ('products_gen', 0), ('schema', 2);
+INSERT INTO summary_state (key, value) VALUES ('built', 0), ('products_gen', 0), ('schema', 3);
 
 CREATE TABLE summary_dirty_orders (order_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE summary_dirty_codes (code TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -63,16 +66,15 @@ CREATE TABLE purchase_facts (
 ) WITHOUT ROWID;
 CREATE INDEX purchase_facts_order ON purchase_facts(order_id);
 
--- ED-4 / ED-5: per institution, product and month of ordering.
-CREATE TABLE ps_code_month (
+-- ED-4 / ED-5: per institution, year and product, each month of ordering in
+-- its own columns (a = amount_fen, q = qty in millionths, n = lines), so a
+-- year to date is one row per product.
+CREATE TABLE ps_code_year (
     institution_code TEXT NOT NULL,
+    year TEXT NOT NULL,
     code TEXT NOT NULL,
-    month TEXT NOT NULL,
-    amount_fen INTEGER NOT NULL,
-    qty_u INTEGER NOT NULL,
-    offline_fen INTEGER NOT NULL,
-    lines INTEGER NOT NULL,
-    PRIMARY KEY (institution_code, code, month)
+    {MONTH_COLUMNS},
+    PRIMARY KEY (institution_code, year, code)
 ) WITHOUT ROWID;
 
 -- SUP-1/2/3: line counts per supplier and month by hours bucket

@@ -710,43 +710,72 @@ def summary_amounts_by_code(
 ) -> tuple[list[_CodeRow], list[MonthShare]]:
     """amounts_by_code (and, `with_months`, monthly_amounts) read from the purchase summaries.
 
-    The period's whole months come from ps_code_month, its partial months from
-    purchase_facts (call `purchase_summary.ensure_fresh` first). Quantities
-    are summed exactly (millionths) and returned as floats, as SQL sums them.
+    The period's whole months are columns of ps_code_year (one row per drug
+    and year), its partial months come from purchase_facts (call
+    `purchase_summary.ensure_fresh` first). Quantities are summed exactly
+    (millionths) and returned as floats. A period across New Year is read
+    from the lines.
     """
+    if period.start.year != period.end.year:
+        if with_months:
+            return amounts_by_code_and_month(conn, institution_code, period)
+        return amounts_by_code(conn, institution_code, period), []
     first, after, edges = purchase_summary.month_split(period.start, period.end)
-    edge_sql, edge_params = purchase_summary.edges_sql(edges)
+    year = f"{period.start.year:04d}"
+    full = [f"{m:02d}" for m in range(int(first[5:7]), 13)
+            if f"{year}-{m:02d}" < after] if first else []
     months = months_between(period) if with_months else []
-    columns = "".join(f", sum(a) FILTER (WHERE month = '{m}') AS m{i}"
-                      for i, m in enumerate(months))
-    picked = "".join(f", c.m{i}" for i in range(len(months)))
+    edge: dict[str, list] = {}
+    if edges:
+        edge_sql, edge_params = purchase_summary.edges_sql(edges)
+        for code, month, fen, qty_u, lines in _tuples(
+            conn,
+            f"""SELECT code, month, sum(amount_fen), sum(qty_u), count(*) FROM purchase_facts
+                WHERE institution_code = ? AND {edge_sql} GROUP BY code, month""",
+            (institution_code, *edge_params),
+        ):
+            acc = edge.setdefault(code, [0, 0, 0, {}])
+            acc[0] += fen
+            acc[1] += qty_u
+            acc[2] += lines
+            acc[3][month] = fen
+
+    def total(kind: str) -> str:
+        return " + ".join(f"y.{kind}{m}" for m in full) or "0"
+
+    month_columns = "".join(
+        f", y.a{m[5:7]}" if m[5:7] in full else ", 0" for m in months)
     rows = _tuples(
         conn,
-        f"""WITH s AS (
-                SELECT code, month, amount_fen AS a, qty_u AS q FROM ps_code_month
-                WHERE institution_code = ? AND month >= ? AND month < ?
-                UNION ALL
-                SELECT code, month, amount_fen, qty_u FROM purchase_facts
-                WHERE institution_code = ? AND {edge_sql}),
-            c AS (SELECT code, sum(a) AS a, sum(q) AS q{columns} FROM s GROUP BY code)
-            SELECT p.code, p.is_essential, p.originator, p.negotiated, p.is_vbp, p.conversion,
-                   c.a, c.q / {float(purchase_summary.QTY_SCALE)!r}{picked}
-            FROM c JOIN products p ON p.code = c.code
-            WHERE p.kind = 'drug'
+        f"""SELECT p.code, p.is_essential, p.originator, p.negotiated, p.is_vbp, p.conversion,
+                   {total('a')}, {total('q')}, {total('n')}{month_columns}
+            FROM ps_code_year y JOIN products p ON p.code = y.code
+            WHERE y.institution_code = ? AND y.year = ? AND p.kind = 'drug'
             ORDER BY p.id""",
-        (institution_code, first, after, institution_code, *edge_params),
+        (institution_code, year),
     )
-    per_code = [r[:8] for r in rows]
-    if not months:
-        return per_code, []
-    if rows:
-        month_columns = [[f or 0 for f in col] for col in list(zip(*rows, strict=True))[8:]]
-    else:
-        month_columns = [[] for _ in months]
-    is_essential = [bool(r[1]) for r in rows]
-    total = [sum(col) for col in month_columns]
-    essential = [sum(compress(col, is_essential)) for col in month_columns]
-    return per_code, [MonthShare(m, e, t) for m, e, t in zip(months, essential, total, strict=True)]
+    scale = purchase_summary.QTY_SCALE
+    per_code: list[_CodeRow] = []
+    essential = [0] * len(months)
+    totals = [0] * len(months)
+    for row in rows:
+        code, fen, qty_u, lines = row[0], row[6], row[7], row[8]
+        extra = edge.get(code)
+        if extra is not None:
+            fen, qty_u, lines = fen + extra[0], qty_u + extra[1], lines + extra[2]
+        if not lines:
+            continue  # bought in other months of the year only
+        per_code.append((*row[:6], fen, qty_u / scale))
+        if months:
+            by_month = row[9:]
+            is_essential = row[1]
+            for i, m in enumerate(months):
+                amount = by_month[i] + (extra[3].get(m, 0) if extra is not None else 0)
+                totals[i] += amount
+                if is_essential:
+                    essential[i] += amount
+    trend = [MonthShare(m, e, t) for m, e, t in zip(months, essential, totals, strict=True)]
+    return per_code, trend
 
 
 def _stored_counted(conn: sqlite3.Connection) -> list[sqlite3.Row]:
