@@ -80,7 +80,7 @@ def test_sh1_fill_autosave_validate_and_sh2_every_status(qtbot, page, catalogue_
 
     form.clinical_impact.insertPlainText("儿童感染首选")
     assert form.advance_buttons["reported"].isVisible()
-    form.advance_buttons["reported"].click()
+    qtbot.keyClick(form.measures, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     wait_idle(page.worker)
     assert form.report.status == "reported" and not form.errors_label.text()
     assert form.clinical_impact.property("invalid") is False

@@ -28,7 +28,7 @@ STATUS_TEXT = {
 }
 # The button that moves a report into each status (SH-2).
 ADVANCE_TEXT = {
-    "reported": N_("File report"),
+    "reported": N_("File report (Ctrl+Enter)"),
     "handling": N_("Start handling"),
     "resolved": N_("Mark resolved"),
     "unresolvable": N_("Cannot resolve: escalate"),

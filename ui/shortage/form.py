@@ -419,6 +419,9 @@ class ReportForm(QWidget):
         self.cause.currentIndexChanged.connect(self._changed)
         self.substitutes.checks_changed.connect(self._changed)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save_now)
+        # Ctrl+Enter files a finished draft without reaching for the mouse.
+        QShortcut(QKeySequence("Ctrl+Return"), self, self._file_if_draft)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, self._file_if_draft)
         QShortcut(QKeySequence.StandardKey.Print, self, self.choose_pdf_file)
 
     def _readonly(self, name: str) -> QLineEdit:
@@ -855,6 +858,10 @@ class ReportForm(QWidget):
         self.worker.op(work).success(self._advanced).failure(self._advance_failed).parent(
             self
         ).run()
+
+    def _file_if_draft(self) -> None:
+        if self.report.status == DRAFT:
+            self.advance("reported")
 
     def _advanced(self, stored: ShortageReport) -> None:
         self._in_flight -= 1
