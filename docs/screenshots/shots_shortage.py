@@ -60,7 +60,9 @@ def main() -> int:
         while window.catalogue.model.rowCount() == 0:
             wait_idle()
         window.show_page("shortage")
-        page = window.shortage
+        # Pages may be built on first use (MainWindow.page); older windows
+        # hold them as attributes.
+        page = window.page("shortage") if hasattr(type(window), "page") else window.shortage
         wait_idle()
         while page.overview is None:
             wait_idle()
