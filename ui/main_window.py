@@ -7,6 +7,8 @@ menu entries without touching the others. Only pages that work are added.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -18,16 +20,29 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from pharmacy_app import __version__
 from ui import settings
 from ui.catalogue.page import CataloguePage
-from ui.essential.page import EssentialPage
 from ui.home.page import HomePage
-from ui.policy.page import PolicyPage
 from ui.worker import DbWorker
+
+PageFactory = Callable[[DbWorker], QWidget]
+
+
+def _page(module: str, cls: str) -> PageFactory:
+    """A factory that imports `module` and builds its page class on first use."""
+
+    def build(worker: DbWorker) -> QWidget:
+        import importlib
+
+        return getattr(importlib.import_module(module), cls)(worker)
+
+    return build
+
 
 STYLE = """
 QListWidget#navigation {
@@ -68,6 +83,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(900, 560))
         self.setStyleSheet(STYLE)
         self.pages: dict[str, QWidget] = {}
+        self._factories: dict[str, tuple[PageFactory, QWidget]] = {}
         self._page_keys: list[str] = []
         self._import_dialog: QWidget | None = None
 
@@ -91,47 +107,40 @@ class MainWindow(QMainWindow):
 
         self.home = HomePage(worker)
         self.catalogue = CataloguePage(worker)
-        self.essential = EssentialPage(worker)
         self.add_page("home", self.tr("Home"), self.home)
-        self.add_page("essential", self.tr("Essential drugs"), self.essential)
+        self.add_page(
+            "essential", self.tr("Essential drugs"), _page("ui.essential.page", "EssentialPage")
+        )
         self.add_page("catalogue", self.tr("Catalogue"), self.catalogue)
-        from ui.agreements.page import AgreementsPage
+        self.add_page(
+            "agreements", self.tr("Agreed volumes"), _page("ui.agreements.page", "AgreementsPage")
+        )
+        self.add_page(
+            "suppliers", self.tr("Suppliers"), _page("ui.suppliers.page", "SuppliersPage")
+        )
+        self.add_page("payments", self.tr("Payments"), _page("ui.payments.page", "PaymentsPage"))
+        self.add_page(
+            "tickets", self.tr("Supply problems"), _page("ui.tickets.page", "TicketsPage")
+        )
+        self.add_page(
+            "reported", self.tr("Reported volumes"), _page("ui.reported.page", "ReportedPage")
+        )
+        self.add_page(
+            "shortage", self.tr("Shortage reports"), _page("ui.shortage.page", "ShortagePage")
+        )
+        self.add_page(
+            "assessment", self.tr("Assessment"), _page("ui.assessment.page", "AssessmentPage")
+        )
+        self.add_page(
+            "payment_standards",
+            self.tr("Payment standards"),
+            _page("ui.payment_standards.page", "PaymentStandardsPage"),
+        )
+        self.add_page("reports", self.tr("Reports"), _page("ui.reports.page", "ReportsPage"))
+        self.add_page("policy", self.tr("Policy parameters"), _page("ui.policy.page", "PolicyPage"))
         from ui.home.page import open_from_home
 
-        self.agreements = AgreementsPage(worker)
-        self.add_page("agreements", self.tr("Agreed volumes"), self.agreements)
         self.home.open_page.connect(lambda key, subject: open_from_home(self, key, subject))
-        from ui.payments.page import PaymentsPage
-        from ui.suppliers.page import SuppliersPage
-
-        self.suppliers = SuppliersPage(worker)
-        self.add_page("suppliers", self.tr("Suppliers"), self.suppliers)
-        self.payments = PaymentsPage(worker)
-        self.add_page("payments", self.tr("Payments"), self.payments)
-        from ui.reported.page import ReportedPage
-        from ui.tickets.page import TicketsPage
-
-        self.tickets = TicketsPage(worker)
-        self.add_page("tickets", self.tr("Supply problems"), self.tickets)
-        self.reported = ReportedPage(worker)
-        self.add_page("reported", self.tr("Reported volumes"), self.reported)
-        from ui.shortage.page import ShortagePage
-
-        self.shortage = ShortagePage(worker)
-        self.add_page("shortage", self.tr("Shortage reports"), self.shortage)
-        from ui.assessment.page import AssessmentPage
-        from ui.payment_standards.page import PaymentStandardsPage
-
-        self.assessment = AssessmentPage(worker)
-        self.add_page("assessment", self.tr("Assessment"), self.assessment)
-        self.payment_standards = PaymentStandardsPage(worker)
-        self.add_page("payment_standards", self.tr("Payment standards"), self.payment_standards)
-        from ui.reports.page import ReportsPage
-
-        self.reports = ReportsPage(worker)
-        self.add_page("reports", self.tr("Reports"), self.reports)
-        self.policy = PolicyPage(worker)
-        self.add_page("policy", self.tr("Policy parameters"), self.policy)
         self.home.open_catalogue.connect(lambda: self.show_page("catalogue"))
         self.home.import_requested.connect(self.open_import)
 
@@ -148,13 +157,50 @@ class MainWindow(QMainWindow):
 
     # -- pages ---------------------------------------------------------------------
 
-    def add_page(self, key: str, title: str, page: QWidget) -> None:
-        self.pages[key] = page
+    def add_page(self, key: str, title: str, page: QWidget | PageFactory) -> None:
+        """Add a page, built now (a widget) or on first use (a factory).
+
+        Most pages are factories: their modules, and what those import
+        (reportlab for the reports page …), load when the page is first
+        opened, so the window appears quickly and a page nobody opens costs
+        nothing — no imports, no queries on the worker.
+        """
         self._page_keys.append(key)
-        self.stack.addWidget(page)
+        if isinstance(page, QWidget):
+            self.pages[key] = page
+            self.stack.addWidget(page)
+        else:
+            holder = QWidget()
+            layout = QVBoxLayout(holder)
+            layout.setContentsMargins(0, 0, 0, 0)
+            self._factories[key] = (page, holder)
+            self.stack.addWidget(holder)
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
         self.navigation.addItem(item)
+
+    def page(self, key: str) -> QWidget:
+        """The page `key`, built now if it has not been yet (KeyError if there is none)."""
+        if key in self.pages:
+            return self.pages[key]
+        factory, holder = self._factories.pop(key)
+        widget = factory(self.worker)
+        holder.layout().addWidget(widget)
+        self.pages[key] = widget
+        return widget
+
+    def has_page(self, key: str) -> bool:
+        return key in self._page_keys
+
+    def __getattr__(self, name: str) -> QWidget:
+        # window.agreements, window.suppliers …: the page, built on first use.
+        pages = self.__dict__.get("pages")
+        if pages is not None and name in pages:
+            return pages[name]
+        factories = self.__dict__.get("_factories")
+        if factories is not None and name in factories:
+            return self.page(name)
+        raise AttributeError(name)
 
     def show_page(self, key: str) -> None:
         self.navigation.setCurrentRow(self._page_keys.index(key))
@@ -165,8 +211,9 @@ class MainWindow(QMainWindow):
     def _navigate(self, row: int) -> None:
         if row < 0:
             return
-        self.stack.setCurrentIndex(row)
         key = self._page_keys[row]
+        self.page(key)
+        self.stack.setCurrentIndex(row)
         self.counts_label.setVisible(key == "catalogue")
         self.page_changed.emit(key)
 

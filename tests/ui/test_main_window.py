@@ -31,7 +31,21 @@ def nav_titles(window: MainWindow) -> list[str]:
 
 
 def test_only_working_pages_are_listed(window):
-    assert nav_titles(window) == ["Home", "Essential drugs", "Catalogue", "Policy parameters"]
+    assert nav_titles(window) == [
+        "Home",
+        "Essential drugs",
+        "Catalogue",
+        "Agreed volumes",
+        "Suppliers",
+        "Payments",
+        "Supply problems",
+        "Reported volumes",
+        "Shortage reports",
+        "Assessment",
+        "Payment standards",
+        "Reports",
+        "Policy parameters",
+    ]
     assert window.current_page() == "catalogue"
     window.navigation.setCurrentRow(0)
     assert window.current_page() == "home"
@@ -154,7 +168,21 @@ def test_chinese_interface(qtbot, qapp, worker, catalogue_db, wait_idle):
         win.load()
         wait_idle(worker)
         assert win.windowTitle() == "药事台"
-        assert nav_titles(win) == ["首页", "基本药物", "采购目录", "政策参数"]
+        assert nav_titles(win) == [
+            "首页",
+            "基本药物",
+            "采购目录",
+            "约定采购量",
+            "配送企业",
+            "回款",
+            "供应问题",
+            "集采报量",
+            "短缺药品上报",
+            "考核评分",
+            "医保支付标准",
+            "报表",
+            "政策参数",
+        ]
         model = win.catalogue.model
         headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(len(COLUMNS))]
         assert headers[:3] == ["药品编码", "通用名", "剂型"]
@@ -166,3 +194,15 @@ def test_chinese_interface(qtbot, qapp, worker, catalogue_db, wait_idle):
     finally:
         for translator in installed:
             qapp.removeTranslator(translator)
+
+
+def test_pages_are_built_on_first_use(window):
+    """Only the home and catalogue pages exist when the window opens; the
+    others (and the modules they import) are built when first shown."""
+    assert set(window.pages) == {"home", "catalogue"}
+    window.show_page("agreements")
+    assert "agreements" in window.pages
+    assert window.stack.currentWidget().layout().itemAt(0).widget() is window.pages["agreements"]
+    assert window.suppliers is window.page("suppliers")  # attribute access builds it too
+    with pytest.raises(AttributeError):
+        _ = window.no_such_page

@@ -255,14 +255,14 @@ def open_from_home(window: QMainWindow, key: str, subject: str) -> bool:
     window has no such page yet — the suppliers and payments pages are added
     by their own features, and an alert must never fail to click.
     """
-    pages: dict[str, QWidget] = getattr(window, "pages", {})
-    page = pages.get(key)
-    if page is None:
+    has_page = getattr(window, "has_page", None)
+    if not callable(has_page) or not has_page(key):
         window.statusBar().showMessage(
             tr("The page for this alert is not available in this version."), 5000
         )
         return False
     window.show_page(key)  # type: ignore[attr-defined]
+    page = window.page(key)  # type: ignore[attr-defined]
     focus = getattr(page, "focus_subject", None)
     if callable(focus) and subject:
         focus(subject)
