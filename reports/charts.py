@@ -7,11 +7,11 @@ drawn comes from the domain's figures; charts only place them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 
@@ -71,49 +71,62 @@ def progress_lines(months: Sequence[str], progress: Sequence[float | None],
     """An agreement's completion progress at each month end against the time marker.
 
     Solid line: progress (agreed volume completed); dashed: time progress
-    (序时进度) — the line the progress should stay on or above.
+    (序时进度) — the line the progress should stay on or above. Drawn from
+    plain lines and strings rather than reportlab's LinePlot widget: a
+    200-page report draws hundreds of these, and the widget's axis and
+    label machinery made them the largest part of the layout time.
     """
     register_fonts()
     drawing = Drawing(width, height)
-    plot = LinePlot()
-    plot.x, plot.y = 14 * mm, 12 * mm
-    plot.width, plot.height = width - 48 * mm, height - 22 * mm
-    n = max(len(months), 1)
-    series_p = [(i, round((v or 0.0) * 100, 1)) for i, v in enumerate(progress)]
-    series_t = [(i, round((v or 0.0) * 100, 1)) for i, v in enumerate(time_progress)]
-    plot.data = [series_p or [(0, 0)], series_t or [(0, 0)]]
-    top = max([100.0] + [y for _, y in series_p])
-    plot.yValueAxis.valueMin = 0
-    plot.yValueAxis.valueMax = top
-    plot.yValueAxis.valueStep = 25 if top <= 100 else 50
-    plot.yValueAxis.labelTextFormat = "%d%%"
-    plot.yValueAxis.labels.fontName = CJK
-    plot.yValueAxis.labels.fontSize = 7
-    plot.yValueAxis.visibleGrid = True
-    plot.yValueAxis.gridStrokeColor = colors.HexColor("#e3e7ec")
-    plot.xValueAxis.valueMin = -0.3
-    plot.xValueAxis.valueMax = n - 0.7
-    plot.xValueAxis.valueSteps = list(range(n))
-    plot.xValueAxis.labelTextFormat = lambda i: months[int(round(i))] if months else ""
-    plot.xValueAxis.labels.fontName = CJK
-    plot.xValueAxis.labels.fontSize = 7
-    plot.lines[0].strokeColor = ACCENT
-    plot.lines[0].strokeWidth = 1.6
-    plot.lines[1].strokeColor = WARN
-    plot.lines[1].strokeWidth = 1
-    plot.lines[1].strokeDashArray = [3, 2]
-    drawing.add(plot)
-    legend_x = plot.x + plot.width + 6 * mm
+    x0, y0 = 14 * mm, 10 * mm
+    plot_w, plot_h = width - 48 * mm, height - 20 * mm
+    values = [(v or 0.0) * 100 for v in progress] + [(v or 0.0) * 100 for v in time_progress]
+    top = 100.0 if max(values, default=0.0) <= 100 else 50.0 * math.ceil(max(values) / 50.0)
+    step = 25.0 if top <= 100 else 50.0
+    grid = colors.HexColor("#e3e7ec")
+    tick = 0.0
+    while tick <= top + 1e-9:
+        y = y0 + plot_h * tick / top
+        drawing.add(Line(x0, y, x0 + plot_w, y, strokeColor=grid, strokeWidth=0.5))
+        drawing.add(String(x0 - 1.5 * mm, y - 2.3, f"{tick:.0f}%", fontName=CJK, fontSize=7,
+                           fillColor=INK, textAnchor="end"))
+        tick += step
+    drawing.add(Line(x0, y0, x0 + plot_w, y0, strokeColor=INK, strokeWidth=0.6))
+    drawing.add(Line(x0, y0, x0, y0 + plot_h, strokeColor=INK, strokeWidth=0.6))
+    n = len(months)
+    slot = plot_w / max(n, 1)
+
+    def xy(i: int, value: float | None) -> tuple[float, float]:
+        return x0 + slot * (i + 0.5), y0 + plot_h * min((value or 0.0) * 100, top) / top
+
+    for i, month in enumerate(months):
+        x = x0 + slot * (i + 0.5)
+        drawing.add(Line(x, y0, x, y0 - 1.2 * mm, strokeColor=INK, strokeWidth=0.5))
+        drawing.add(String(x, y0 - 4.5 * mm, month, fontName=CJK, fontSize=7, fillColor=INK,
+                           textAnchor="middle"))
+    for series, colour, dash, line_width in ((time_progress, WARN, [3, 2], 1.0),
+                                             (progress, ACCENT, None, 1.6)):
+        points: list[float] = []
+        for i, value in enumerate(series):
+            points.extend(xy(i, value))
+        if len(points) >= 4:
+            drawing.add(PolyLine(points, strokeColor=colour, strokeWidth=line_width,
+                                 strokeDashArray=dash))
+        for i, value in enumerate(series):
+            if series is progress:
+                x, y = xy(i, value)
+                drawing.add(Rect(x - 1.1, y - 1.1, 2.2, 2.2, fillColor=colour, strokeColor=None))
+    legend_x = x0 + plot_w + 6 * mm
     for i, (label, colour, dash) in enumerate(
         (("完成进度", ACCENT, None), ("序时进度", WARN, [3, 2]))
     ):
-        y = plot.y + plot.height - i * 6 * mm
+        y = y0 + plot_h - i * 6 * mm
         drawing.add(Line(legend_x, y, legend_x + 7 * mm, y, strokeColor=colour, strokeWidth=1.4,
                          strokeDashArray=dash))
         drawing.add(String(legend_x + 9 * mm, y - 2.5, label, fontName=CJK, fontSize=7.5,
                            fillColor=INK))
     if caption:
-        drawing.add(String(plot.x, height - 6 * mm, caption, fontName=CJK, fontSize=8.5,
+        drawing.add(String(x0, height - 5 * mm, caption, fontName=CJK, fontSize=8.5,
                            fillColor=MUTED))
     return drawing
 

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -331,19 +333,57 @@ def table_style(header_rows: int = 1, *, align_right_from: int | None = None,
     return TableStyle(cmds)
 
 
-def fit_cells(rows: Sequence[Sequence[object]], widths: Sequence[float],
-              style: ParagraphStyle) -> list[list[object]]:
-    """Strings as they are where they fit the column; a wrapping Paragraph where not.
+@cache
+def _char_width(char: str, size: float) -> float:
+    return stringWidth(char, CJK, size)
 
-    Plain strings are much cheaper for platypus than Paragraphs, and most cells
-    (codes, figures) fit; long names wrap instead of running into the next cell.
+
+def wrap_text(text: str, width: float, size: float = TABLE_FONT_SIZE) -> str:
+    """`text` broken into lines no wider than `width` (points), as one string with newlines.
+
+    Chinese has no spaces to break at, so lines break between any two
+    characters — except inside a run of Latin letters and digits (a product
+    code, a figure), which moves to the next line whole when it fits there.
+    """
+    lines: list[str] = []
+    line = ""
+    used = 0.0
+    for token in re.findall(r"[A-Za-z0-9.,%/\-]+|.", text, re.S):
+        w = sum(_char_width(c, size) for c in token)
+        if used + w <= width or not line:
+            if w > width:  # one token wider than the column: split it by characters
+                for c in token:
+                    cw = _char_width(c, size)
+                    if used + cw > width and line:
+                        lines.append(line)
+                        line, used = "", 0.0
+                    line += c
+                    used += cw
+                continue
+            line += token
+            used += w
+        else:
+            lines.append(line.rstrip())
+            line, used = token.lstrip(), sum(_char_width(c, size) for c in token.lstrip())
+    if line:
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def fit_cells(rows: Sequence[Sequence[object]], widths: Sequence[float],
+              size: float = TABLE_FONT_SIZE) -> list[list[object]]:
+    """Strings as they are where they fit their column; wrapped onto lines where not.
+
+    Plain strings (with newlines) are far cheaper for platypus than
+    Paragraphs, which made the cells of a long table the largest part of its
+    layout time; long names wrap instead of running into the next cell.
     """
     fitted: list[list[object]] = []
     for row in rows:
         out: list[object] = []
         for value, width in zip(row, widths, strict=True):
-            if isinstance(value, str) and stringWidth(value, CJK, TABLE_FONT_SIZE) > width - 6:
-                out.append(Paragraph(escape(value), style))
+            if isinstance(value, str) and stringWidth(value, CJK, size) > width - 6:
+                out.append(wrap_text(value, width - 6, size))
             else:
                 out.append(value)
         fitted.append(out)
@@ -406,8 +446,9 @@ class LongTable(Flowable):
             rest = self.rows[taken:]
             if not rest:
                 return [parts[0]]
+            # The next page holds about as many rows as this one: measure a little more than that.
             return [parts[0], LongTable(self.header, rest, self.col_widths, self.style_fn,
-                                        self.window)]
+                                        max(20, taken * 5 // 4 + 4))]
 
     def draw(self) -> None:  # noqa: D102
         if self._table is None:
@@ -422,8 +463,8 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: 
     """A report table: header repeated on every page, long names wrapped."""
     scale = content_width / sum(widths) if sum(widths) > content_width else 1.0
     col_widths = [w * scale for w in widths]
-    head = fit_cells([list(header)], col_widths, styles.cell)
-    body = fit_cells(rows, col_widths, styles.cell)
+    head = fit_cells([list(header)], col_widths)
+    body = fit_cells(rows, col_widths)
     return LongTable(head, body, col_widths,
                      lambda n: table_style(1, align_right_from=align_right_from))
 
@@ -431,7 +472,7 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: 
 def key_value_table(pairs: Sequence[tuple[str, str]], styles: Styles,
                     widths: tuple[float, float] = (60 * mm, 110 * mm)) -> Table:
     """Two columns, label and figure, for summary blocks."""
-    rows = fit_cells([list(p) for p in pairs], widths, styles.cell)
+    rows = fit_cells([list(p) for p in pairs], widths, 9)
     table = Table(rows, colWidths=list(widths), hAlign="LEFT")
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), CJK),

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 Matrix = tuple[float, float, float, float, float, float]
 RGB = tuple[float, float, float]
@@ -379,3 +380,47 @@ def iter_pages(data: bytes, check: Callable[[int, int], None] | None = None) -> 
 
 def read_pages(data: bytes, check: Callable[[int, int], None] | None = None) -> list[Page]:
     return list(iter_pages(data, check))
+
+
+class PdfPages(Sequence[Page]):
+    """The pages of a PDF, interpreted when first asked for (a few kept).
+
+    Reading a page's drawing back takes some 30 ms; a 300-page report read
+    whole would keep the preview waiting ~10 s. The page sizes are known at
+    once (the preview lays out its scroll area from them) and a page is
+    interpreted when it scrolls into view. Use from one thread at a time.
+    """
+
+    def __init__(self, data: bytes, keep: int = 24) -> None:
+        from pypdf import PdfReader
+
+        self._reader = PdfReader(io.BytesIO(data))
+        self._pdf_pages = list(self._reader.pages)
+        self.sizes = [(float(p.mediabox.width), float(p.mediabox.height))
+                      for p in self._pdf_pages]
+        self._cache: OrderedDict[int, Page] = OrderedDict()
+        self._keep = keep
+
+    def __len__(self) -> int:
+        return len(self._pdf_pages)
+
+    @overload
+    def __getitem__(self, index: int) -> Page: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Page]: ...
+
+    def __getitem__(self, index: int | slice) -> Page | list[Page]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        page = self._cache.get(index)
+        if page is None:
+            page = _interpret(self._pdf_pages[index], self._reader)
+            self._cache[index] = page
+            while len(self._cache) > self._keep:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(index)
+        return page

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,7 +59,7 @@ class Generated:
     kind: str
     as_of: dt.date
     data: bytes
-    pages: list[Page]
+    pages: Sequence[Page]
     built: BuiltReport
 
     def suggested_name(self) -> str:
@@ -68,7 +69,7 @@ class Generated:
 def generate(ctx: OpContext, kind: str, as_of: dt.date) -> Generated:
     """Runs on the worker: build the PDF, then read its pages for the preview."""
     from reports.kinds import ReportCancelled, render_bytes
-    from reports.pdfpages import read_pages
+    from reports.pdfpages import PdfPages
 
     def progress(done: int, total: int, label: str) -> None:
         ctx.progress(done, total, label)
@@ -77,13 +78,8 @@ def generate(ctx: OpContext, kind: str, as_of: dt.date) -> Generated:
         data, built = render_bytes(kind, ctx.conn, as_of, progress, ctx.cancelled)
     except ReportCancelled:
         raise Cancelled from None
-
-    def check(done: int, total: int) -> None:
-        ctx.check_cancelled()
-        ctx.progress(done, total, "")
-
-    pages = read_pages(data, check)
-    return Generated(kind, as_of, data, pages, built)
+    # Pages are read back lazily, on the main thread, as they scroll into view.
+    return Generated(kind, as_of, data, PdfPages(data), built)
 
 
 def default_as_of(conn: sqlite3.Connection) -> dt.date:
@@ -120,11 +116,14 @@ class PagesView(QWidget):
         super().__init__(parent)
         self.setObjectName("previewPages")
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
-        self.pages: list[Page] = []
+        self.pages: Sequence[Page] = []
+        self.sizes: list[tuple[float, float]] = []
         self.page_width = 640
 
-    def set_pages(self, pages: list[Page], width: int) -> None:
+    def set_pages(self, pages: Sequence[Page], width: int) -> None:
         self.pages = pages
+        sizes = getattr(pages, "sizes", None)
+        self.sizes = list(sizes) if sizes is not None else [(p.width, p.height) for p in pages]
         self.set_width(width)
 
     def set_width(self, width: int) -> None:
@@ -132,14 +131,11 @@ class PagesView(QWidget):
         self.setFixedSize(self.sizeHint())
         self.update()
 
-    def _page_height(self, page: Page) -> int:
-        return int(self.page_width * page.height / page.width)
-
     def page_rects(self) -> list[QRect]:
         rects = []
         y = PAGE_GAP
-        for page in self.pages:
-            h = self._page_height(page)
+        for width, height in self.sizes:
+            h = int(self.page_width * height / width)
             rects.append(QRect(PAGE_GAP, y, self.page_width, h))
             y += h + PAGE_GAP
         return rects
@@ -153,9 +149,9 @@ class PagesView(QWidget):
         painter = QPainter(self)
         try:
             painter.fillRect(event.rect(), self.palette().color(self.backgroundRole()))
-            for page, rect in zip(self.pages, self.page_rects(), strict=True):
+            for index, rect in enumerate(self.page_rects()):
                 if rect.intersects(event.rect()):
-                    paint_page(painter, page, QRectF(rect))
+                    paint_page(painter, self.pages[index], QRectF(rect))
         finally:
             painter.end()
 
@@ -458,8 +454,8 @@ class ReportsPage(QWidget):
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        first = self.result.pages[0] if self.result.pages else None
-        landscape = first is not None and first.width > first.height
+        sizes = self.pages_view.sizes
+        landscape = bool(sizes) and sizes[0][0] > sizes[0][1]
         printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
         printer.setPageOrientation(
             QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait)
