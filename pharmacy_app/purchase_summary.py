@@ -47,7 +47,7 @@ UNKNOWN = -1
 FULL_REBUILD_ORDERS = 20_000
 QTY_SCALE = 1_000_000
 
-SCHEMA = 3  # summary_state 'schema' of the tables this module reads
+SCHEMA = 4  # summary_state 'schema' of the tables this module reads
 _SUM_TABLES = ("ps_code_year", "ps_supplier_month", "ps_month", "ps_pay3", "ps_pay2_day")
 _ALL_TABLES = ("purchase_facts", *_SUM_TABLES, "ps_pay2_orders")
 
@@ -439,3 +439,31 @@ def store_specs(conn: sqlite3.Connection, generation: int, rows: list[tuple]) ->
     except sqlite3.OperationalError as exc:
         if not _cannot_write(exc):
             raise
+
+
+def product_flags_current(conn: sqlite3.Connection) -> bool:
+    """Bring ps_product_flags (the drugs' ED-5 flags by code) up to the catalogue.
+
+    False when it could not be rebuilt (read-only): read products instead.
+    """
+    gen = products_generation(conn)
+    if gen is None:
+        return False
+    if gen == state_value(conn, "flags_gen"):
+        return True
+    try:
+        with transaction(conn):
+            gen = products_generation(conn)
+            conn.execute("DELETE FROM ps_product_flags")
+            conn.execute(
+                """INSERT INTO ps_product_flags
+                   SELECT code, id, is_essential, originator, negotiated, is_vbp, conversion
+                   FROM products WHERE kind = 'drug'""")
+            conn.execute(
+                "INSERT INTO summary_state (key, value) VALUES ('flags_gen', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (gen,))
+    except sqlite3.OperationalError as exc:
+        if not _cannot_write(exc):
+            raise
+        return False
+    return True

@@ -229,3 +229,31 @@ def test_large_change_rebuilds_everything(shop, monkeypatch):
                VALUES (?, ?, ?, ?, ?, ?, ?, nullif(?, ''), nullif(?, ''), ?, 'online', 1)""",
             (*row[:5], 100 + n, *row[7:11]))
     assert_same(shop, monkeypatch)
+
+
+def test_catalogue_caches_follow_product_edits(shop, monkeypatch):
+    """ED-1 品规 and the ED-5 flags kept between calls change with every product edit."""
+    from pharmacy_app.indicators.essential import _group_catalogue_specs, stored_catalogue_specs
+
+    for n, code in enumerate(CODES):
+        shop.execute(
+            """INSERT INTO purchase_lines (order_id, line_no, institution_code, code, qty,
+                   amount_fen, ordered_at) VALUES (?, '1', ?, ?, 4, 1000, '2026-02-03 10:00:00')""",
+            (f"C{n}", INSTITUTION, code))
+    edits = (
+        ("UPDATE products SET conversion = 7, originator = 1 WHERE code = ?", (D2,)),
+        ("UPDATE products SET is_essential = 1, negotiated = 1 WHERE code = ?", (D3,)),
+        ("UPDATE products SET generic_name = '阿莫西林', dosage_form = '胶囊剂' WHERE code = ?", (D2,)),
+        ("UPDATE products SET active = 0 WHERE code = ?", (D1,)),
+        ("INSERT INTO products (code, generic_name, dosage_form, is_essential) "
+         "VALUES ('NEW1', '布洛芬', '片剂', 1)", ()),
+        ("DELETE FROM products WHERE code = ?", (D3,)),
+    )
+    for sql, args in edits:
+        assert stored_catalogue_specs(shop) == _group_catalogue_specs(shop)
+        assert compute_indicators(shop, dt.date(2026, 6, 30)) == direct(
+            shop, dt.date(2026, 6, 30), monkeypatch)
+        shop.execute(sql, args)
+    assert stored_catalogue_specs(shop) == _group_catalogue_specs(shop)
+    assert compute_indicators(shop, dt.date(2026, 6, 30)) == direct(
+        shop, dt.date(2026, 6, 30), monkeypatch)

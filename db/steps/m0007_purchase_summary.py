@@ -36,7 +36,7 @@ CREATE TABLE summary_state (
     key TEXT PRIMARY KEY,
     value
 );
-INSERT INTO summary_state (key, value) VALUES ('built', 0), ('products_gen', 0), ('schema', 3);
+INSERT INTO summary_state (key, value) VALUES ('built', 0), ('products_gen', 0), ('schema', 4);
 
 CREATE TABLE summary_dirty_orders (order_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE summary_dirty_codes (code TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -131,6 +131,17 @@ CREATE TABLE ps_pay2_orders (
 ) WITHOUT ROWID;
 CREATE INDEX ps_pay2_orders_order ON ps_pay2_orders(order_id);
 
+-- ED-4 / ED-5: the drug flags of the catalogue by code, rebuilt when products change.
+CREATE TABLE ps_product_flags (
+    code TEXT PRIMARY KEY,
+    id INTEGER NOT NULL,
+    is_essential INTEGER NOT NULL,
+    originator INTEGER NOT NULL,
+    negotiated INTEGER NOT NULL,
+    is_vbp INTEGER NOT NULL,
+    conversion INTEGER NOT NULL
+) WITHOUT ROWID;
+
 -- ED-1: the 品规 of the active catalogue, rebuilt when products change.
 CREATE TABLE ps_catalogue_specs (
     seq INTEGER PRIMARY KEY,
@@ -188,7 +199,7 @@ BEGIN
     INSERT OR IGNORE INTO summary_dirty_codes (code) SELECT old.code WHERE old.is_vbp;
 END;
 CREATE TRIGGER ps_products_update AFTER UPDATE OF code, kind, generic_name, dosage_form,
-    specification, is_essential, active ON products
+    specification, is_essential, active, is_vbp, originator, negotiated, conversion ON products
 BEGIN
     UPDATE summary_state SET value = value + 1 WHERE key = 'products_gen';
 END;

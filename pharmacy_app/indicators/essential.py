@@ -347,8 +347,18 @@ def stored_catalogue_specs(conn: sqlite3.Connection) -> list[SpecRow]:
     """
     gen = purchase_summary.products_generation(conn)
     if gen is not None and gen == purchase_summary.state_value(conn, "specs_gen"):
+        new = object.__new__
+
+        def spec_row(key: tuple, name: str, form: str, spec: str, essential: bool,
+                     codes: tuple[str, ...]) -> SpecRow:
+            # SpecRow(...) without the frozen dataclass __init__'s per-field setattr.
+            row = new(SpecRow)
+            row.__dict__.update(key=key, generic_name=name, dosage_form=form,
+                                specification=spec, essential=essential, codes=codes)
+            return row
+
         return [
-            SpecRow((kn, kf, ks), name, form, spec, bool(essential), tuple(codes.split("\x1f")))
+            spec_row((kn, kf, ks), name, form, spec, bool(essential), tuple(codes.split("\x1f")))
             for kn, kf, ks, name, form, spec, essential, codes in _tuples(
                 conn,
                 """SELECT key_name, key_form, key_spec, generic_name, dosage_form, specification,
@@ -745,37 +755,45 @@ def summary_amounts_by_code(
 
     month_columns = "".join(
         f", y.a{m[5:7]}" if m[5:7] in full else ", 0" for m in months)
+    # The drugs' flags from ps_product_flags (ordered by code like ps_code_year,
+    # so the join walks both in step); from products if it cannot be kept.
+    flags = "ps_product_flags" if purchase_summary.product_flags_current(conn) else (
+        "(SELECT code, id, is_essential, originator, negotiated, is_vbp, conversion "
+        "FROM products WHERE kind = 'drug')")
     rows = _tuples(
         conn,
         f"""SELECT p.code, p.is_essential, p.originator, p.negotiated, p.is_vbp, p.conversion,
                    {total('a')}, {total('q')}, {total('n')}{month_columns}
-            FROM ps_code_year y JOIN products p ON p.code = y.code
-            WHERE y.institution_code = ? AND y.year = ? AND p.kind = 'drug'
+            FROM ps_code_year y JOIN {flags} p ON p.code = y.code
+            WHERE y.institution_code = ? AND y.year = ?
             ORDER BY p.id""",
         (institution_code, year),
     )
-    scale = purchase_summary.QTY_SCALE
-    per_code: list[_CodeRow] = []
-    essential = [0] * len(months)
-    totals = [0] * len(months)
-    for row in rows:
-        code, fen, qty_u, lines = row[0], row[6], row[7], row[8]
-        extra = edge.get(code)
-        if extra is not None:
-            fen, qty_u, lines = fen + extra[0], qty_u + extra[1], lines + extra[2]
-        if not lines:
-            continue  # bought in other months of the year only
-        per_code.append((*row[:6], fen, qty_u / scale))
-        if months:
-            by_month = row[9:]
-            is_essential = row[1]
-            for i, m in enumerate(months):
-                amount = by_month[i] + (extra[3].get(m, 0) if extra is not None else 0)
-                totals[i] += amount
-                if is_essential:
-                    essential[i] += amount
-    trend = [MonthShare(m, e, t) for m, e, t in zip(months, essential, totals, strict=True)]
+    if edge:
+        rows = [_with_edge(r, edge.get(r[0]), months) for r in rows]
+    rows = [r for r in rows if r[8]]  # drugs bought in other months of the year only: none
+    scale = float(purchase_summary.QTY_SCALE)
+    per_code = [(*r[:6], r[6], r[7] / scale) for r in rows]
+    if not months:
+        return per_code, []
+    if rows:
+        columns = list(zip(*rows, strict=True))
+        is_essential = [bool(e) for e in columns[1]]
+        month_sums = columns[9:]
+    else:
+        is_essential, month_sums = [], [() for _ in months]
+    trend = [MonthShare(m, sum(compress(col, is_essential)), sum(col))
+             for m, col in zip(months, month_sums, strict=True)]
     return per_code, trend
+
+
+def _with_edge(row: tuple, extra: list | None, months: list[str]) -> tuple:
+    """A ps_code_year row with the partial months' lines of the drug added."""
+    if extra is None:
+        return row
+    fen, qty_u, lines, by_month = extra
+    return (*row[:6], row[6] + fen, row[7] + qty_u, row[8] + lines,
+            *(a + by_month.get(m, 0) for a, m in zip(row[9:], months, strict=True)))
 
 
 def _stored_counted(conn: sqlite3.Connection) -> list[sqlite3.Row]:
