@@ -297,3 +297,18 @@ def test_save_dialogs_write_pdf_and_exports(qtbot, page, catalogue_db, wait_idle
     wait_idle(page.worker)
     assert listing.stat().st_size > 0 and (tmp_path / "open.pdf").stat().st_size > 0
     assert page.message.text().startswith("Saved ")
+
+
+def test_list_reloads_when_shown_not_after_every_autosave(qtbot, page, catalogue_db, wait_idle):
+    form = page.form
+    fill_and_autosave(qtbot, page, wait_idle)
+    loads: list[int] = []
+    page.overview_shown.connect(lambda: loads.append(1))
+    form.measures.insertPlainText("；再催")
+    form.save_now()
+    wait_idle(page.worker)
+    assert loads == []  # the form is in front: no reload per save
+    page.tabs.setCurrentIndex(0)
+    wait_idle(page.worker)
+    assert loads == [1]
+    assert page.reports.row_at(0).measures_taken == "催促配送企业；再催"

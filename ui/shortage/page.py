@@ -282,6 +282,7 @@ class ShortagePage(QWidget):
         self.form = ReportForm(self.worker)
         self.form.message.connect(self._say)
         self.tabs.addTab(self.form, self.tr("Report"))
+        self.tabs.currentChanged.connect(self._tab_changed)
 
         self.message = QLabel()
         self.message.setObjectName("pageMessage")
@@ -376,12 +377,19 @@ class ShortagePage(QWidget):
             self._index_stale = True
         if changes.touches(*WATCHED):
             self._stale = True
-            if self.isVisible():
+            # While the form is in front its own autosaves would reload the
+            # list (and the SH-3 signals) after every pause in typing: the
+            # list reloads when it is shown again instead.
+            if self.isVisible() and self.tabs.currentWidget() is not self.form:
                 self.load()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         if self._stale:
+            self.load()
+
+    def _tab_changed(self, _index: int) -> None:
+        if self._stale and self.isVisible() and self.tabs.currentWidget() is not self.form:
             self.load()
 
     def _filter_changed(self, _index: int) -> None:
