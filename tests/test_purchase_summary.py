@@ -257,3 +257,18 @@ def test_catalogue_caches_follow_product_edits(shop, monkeypatch):
     assert stored_catalogue_specs(shop) == _group_catalogue_specs(shop)
     assert compute_indicators(shop, dt.date(2026, 6, 30)) == direct(
         shop, dt.date(2026, 6, 30), monkeypatch)
+
+
+def test_pay2_late_list_json_is_each_orders_own(shop, tmp_path):
+    """PAY-2: the payments JSON lists each late order exactly as LateOrder.to_json says."""
+    from pharmacy_app.indicators.payments import compute_payments
+    from pharmacy_app.institutions import current_institution
+
+    rng = random.Random(3)
+    assert run_import(shop, "purchases",
+                      write_csv(tmp_path / "p.csv", PURCHASE_HEADER, purchase_rows(rng, 60))).committed
+    assert run_import(shop, "payments", write_csv(
+        tmp_path / "pay.csv", ["订单号", "行号", "付款金额", "付款日期"], payment_rows(shop, rng))).committed
+    figures = compute_payments(shop, current_institution(shop), dt.date(2026, 9, 30), builtin_profile())
+    assert figures.late_orders
+    assert figures.to_json()["late_settlements"] == [o.to_json() for o in figures.late_orders]

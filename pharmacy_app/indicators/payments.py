@@ -203,6 +203,28 @@ class LateOrder:
                 "paid_late": self.unpaid_now_fen == 0}
 
 
+def _late_json(orders: list[LateOrder]) -> list[dict[str, Any]]:
+    """[o.to_json() for o in orders], with each deadline's text made once.
+
+    A year's late list can hold 100,000 orders; the per-order isoformat and
+    method calls were a third of the payments section's time.
+    """
+    texts: dict[dt.date, str] = {}
+    out = []
+    append = out.append
+    for o in orders:
+        deadline = texts.get(o.deadline)
+        if deadline is None:
+            deadline = texts[o.deadline] = o.deadline.isoformat()
+        amount, by_deadline, unpaid = o.amount_fen, o.paid_by_deadline_fen, o.unpaid_now_fen
+        append({"month": o.month, "order_id": o.order_id, "supplier": o.supplier,
+                "deadline": deadline, "amount": amount / 100,
+                "paid_by_deadline": by_deadline / 100,
+                "late_amount": (amount - by_deadline) / 100, "unpaid_amount": unpaid / 100,
+                "paid_late": unpaid == 0})
+    return out
+
+
 def settlement_deadline(month: str, day: int) -> dt.date:
     """PAY-2: the `day` of the month after `month` ('YYYY-MM'), inclusive."""
     year, mon = int(month[:4]), int(month[5:7])
@@ -256,7 +278,7 @@ class PaymentFigures:
             "prepayments": [p.to_json() for p in self.prepayments],
             "prepayment_total": yuan(sum(p.prepayment_fen for p in self.prepayments)),
             "settlements": [m.to_json() for m in self.settlements],
-            "late_settlements": [o.to_json() for o in self.late_orders],
+            "late_settlements": _late_json(self.late_orders),
             "alerts": [a.to_json() for a in self.alerts],
         }
 
