@@ -201,6 +201,30 @@ class ShortageReport:
 
 
 @dataclass(frozen=True)
+class Liaison:
+    """SH-1: the institution's information liaison (信息联络员)."""
+
+    name: str = ""
+    phone: str = ""
+
+
+def blank_report(
+    institution_code: str, liaison: Liaison, start_date: dt.date | None = None
+) -> ShortageReport:
+    """An empty draft with the sensible defaults: the institution, the
+    liaison as reporter and contact (SH-1), a partial shortage starting
+    `start_date` (today, when the window starts one)."""
+    return ShortageReport(
+        institution_code=institution_code,
+        reporter=liaison.name,
+        contact=liaison.phone,
+        liaison=liaison.name,
+        liaison_contact=liaison.phone,
+        start_date=start_date,
+    )
+
+
+@dataclass(frozen=True)
 class FieldError:
     """A reason the report cannot be saved or reported, for one form field."""
 

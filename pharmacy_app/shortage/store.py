@@ -14,7 +14,6 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from db import transaction
 from pharmacy_app.shortage.model import (
@@ -24,11 +23,13 @@ from pharmacy_app.shortage.model import (
     STATUS_LABELS,
     STATUSES,
     FieldError,
+    Liaison,
     ReportInvalid,
     ShortageReport,
     Step,
     Substitute,
     TransitionRefused,
+    blank_report,
     next_statuses,
     validate_report,
 )
@@ -74,14 +75,6 @@ class ReportNotFound(LookupError):
     pass
 
 
-@dataclass(frozen=True)
-class Liaison:
-    """SH-1: the institution's information liaison (信息联络员)."""
-
-    name: str = ""
-    phone: str = ""
-
-
 def now_stamp() -> str:
     return dt.datetime.now().strftime(STAMP)
 
@@ -115,20 +108,12 @@ def set_liaison(conn: sqlite3.Connection, name: str, phone: str) -> Liaison:
     return Liaison(name, phone)
 
 
-def new_report(conn: sqlite3.Connection) -> ShortageReport:
-    """An empty draft with the sensible defaults: the institution, the
-    liaison as reporter and contact, a partial shortage."""
+def new_report(conn: sqlite3.Connection, start_date: dt.date | None = None) -> ShortageReport:
+    """`blank_report` for this installation's institution and liaison."""
     from pharmacy_app.institutions import current_institution
 
     inst = current_institution(conn)
-    liaison = get_liaison(conn)
-    return ShortageReport(
-        institution_code=inst.code if inst else "",
-        reporter=liaison.name,
-        contact=liaison.phone,
-        liaison=liaison.name,
-        liaison_contact=liaison.phone,
-    )
+    return blank_report(inst.code if inst else "", get_liaison(conn), start_date)
 
 
 # -- reading -------------------------------------------------------------------

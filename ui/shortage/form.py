@@ -48,8 +48,10 @@ from pharmacy_app.shortage.model import (
     KINDS,
     RESOLVED,
     FieldError,
+    Liaison,
     ShortageReport,
     Substitute,
+    blank_report,
     days_of_cover,
     next_statuses,
     substitutability,
@@ -79,7 +81,6 @@ if TYPE_CHECKING:
     from pharmacy_app.catalogue_search import CatalogueIndex
     from pharmacy_app.policy import PolicyProfile
     from pharmacy_app.shortage.signals import SubstituteProposal
-    from pharmacy_app.shortage.store import Liaison
 
 AUTOSAVE_MS = 700
 MAX_MATCHES = 50
@@ -482,13 +483,8 @@ class ReportForm(QWidget):
         """A new draft: empty with the defaults, or prefilled from a proposal
         (then saved at once, so the proposal leaves the list)."""
         self.flush()
-        report = prefill or ShortageReport(
-            institution_code=self.institution_code,
-            reporter=self.liaison_name,
-            contact=self.liaison_phone,
-            liaison=self.liaison_name,
-            liaison_contact=self.liaison_phone,
-            start_date=self.as_of,
+        report = prefill or blank_report(
+            self.institution_code, Liaison(self.liaison_name, self.liaison_phone), self.as_of
         )
         report = report.with_changes(uuid="", version=0)
         self._show_report(report)

@@ -47,10 +47,9 @@ from ui.worker import Changes, DbWorker, OpContext
 
 if TYPE_CHECKING:
     from pharmacy_app.catalogue_search import CatalogueIndex
-    from pharmacy_app.shortage.model import ShortageReport
+    from pharmacy_app.shortage.model import Liaison, ShortageReport
     from pharmacy_app.shortage.service import Overview
     from pharmacy_app.shortage.signals import Proposal
-    from pharmacy_app.shortage.store import Liaison
 
 WATCHED = (
     "stock_counts",
@@ -438,7 +437,7 @@ class ShortagePage(QWidget):
         self.worker.op(work).success(ready).parent(self).run()
 
     def edit_liaison(self) -> None:
-        from pharmacy_app.shortage.store import Liaison
+        from pharmacy_app.shortage.model import Liaison
 
         current = self.overview.liaison if self.overview else Liaison()
         dialog = LiaisonDialog(current, self)
