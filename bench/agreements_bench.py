@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from db import open_db  # noqa: E402
 from pharmacy_app.indicators import compute_indicators  # noqa: E402
 from pharmacy_app.indicators.agreements import compute_agreements  # noqa: E402
+from pharmacy_app.institutions import init_institution  # noqa: E402
 from pharmacy_app.policy import builtin_profile  # noqa: E402
 
 INSTITUTION = "H46010001"
@@ -113,9 +114,8 @@ def main() -> None:
         build(args.db, args.lines, args.agreements)
         print(f"built {args.db} in {time.perf_counter() - t:.1f} s")
     conn = open_db(args.db)
-    # compute_indicators needs the institution (older bench files lack its row).
-    conn.execute("INSERT OR IGNORE INTO institutions (code, name, level) "
-                 "VALUES (?, '基准医院', 'tertiary')", (INSTITUTION,))
+    # compute_indicators needs the installation's institution (older bench files lack it).
+    init_institution(conn, INSTITUTION, "基准医院", "tertiary")
     profile = builtin_profile()
     as_of = dt.date(2026, 11, 23)
     # The purchase summaries dropped, as after a 1,000,000-line import: the

@@ -30,7 +30,7 @@ from pharmacy_app.indicators.suppliers import (
     delayed_responses,
     products_over_supplier_limit,
 )
-from pharmacy_app.institutions import Institution
+from pharmacy_app.institutions import Institution, init_institution
 from pharmacy_app.policy import builtin_profile
 
 BUILD = [
@@ -77,6 +77,7 @@ def main() -> None:
         conn.commit()
         print(f"built {path} in {time.perf_counter() - started:.1f} s")
     inst, profile, as_of = Institution("H1", "基准医院", "tertiary"), builtin_profile(), dt.date(2026, 12, 10)
+    init_institution(conn, inst.code, inst.name, inst.level)  # compute_indicators needs it
     # The purchase summaries dropped, as after a 1,000,000-line import.
     conn.execute("UPDATE summary_state SET value = 0 WHERE key = 'built'")
     started = time.perf_counter()
