@@ -58,8 +58,13 @@ class AssessmentData:
 
 
 def gather(conn: sqlite3.Connection, as_of: dt.date,
-           progress: ProgressFn | None = None, cancelled: CancelFn | None = None) -> AssessmentData:
-    """Read every section's figures from the domain (runs on the caller's connection)."""
+           progress: ProgressFn | None = None, cancelled: CancelFn | None = None, *,
+           year_basis: str = "procurement") -> AssessmentData:
+    """Read every section's figures from the domain (runs on the caller's connection).
+
+    `year_basis` is the SR-3 year the SR-2 scores cover: the procurement year
+    of the agreements in force, or the natural year to date.
+    """
     steps = ("指标", "预警", "考核评分", "处理记录")
 
     def step(i: int) -> None:
@@ -73,7 +78,7 @@ def gather(conn: sqlite3.Connection, as_of: dt.date,
     step(1)
     alerts = sources.alerts(conn, as_of)
     step(2)
-    scores = sources.assessment(conn, as_of)
+    scores = sources.assessment(conn, as_of, year_basis)
     step(3)
     tickets = sources.supply_tickets(conn, as_of)
     shortages = sources.shortage_reports(conn, as_of)
@@ -376,10 +381,10 @@ def story(data: AssessmentData, s: Styles) -> list[Flowable]:
 
 
 def build_assessment(conn: sqlite3.Connection, as_of: dt.date, target: str | Path | io.BytesIO,
-                     progress: ProgressFn | None = None,
-                     cancelled: CancelFn | None = None) -> int:
+                     progress: ProgressFn | None = None, cancelled: CancelFn | None = None, *,
+                     year_basis: str = "procurement") -> int:
     """Write the assessment report to `target`; returns the page count."""
-    data = gather(conn, as_of, progress, cancelled)
+    data = gather(conn, as_of, progress, cancelled, year_basis=year_basis)
     return render(data, target, progress, cancelled)
 
 

@@ -27,6 +27,7 @@ class ReportKind:
     title: str
     description: str
     module: str
+    options: tuple[str, ...] = ()  # keyword options its gather() takes
 
     def functions(self) -> tuple[Callable[..., Any], Callable[..., int]]:
         """(gather, render) of the report's module, imported on first use (reportlab is heavy)."""
@@ -39,7 +40,8 @@ class ReportKind:
 KINDS: dict[str, ReportKind] = {
     "assessment": ReportKind(
         "assessment", "药品集中采购与使用考核报告",
-        "封面、考核得分、基药占比、约定量、配送企业、回款、预警、措施、签字", "reports.assessment"),
+        "封面、考核得分、基药占比、约定量、配送企业、回款、预警、措施、签字", "reports.assessment",
+        options=("year_basis",)),
     "agreements": ReportKind(
         "agreements", "集采约定采购量执行进度报告",
         "每个通用名的完成进度、序时进度、结果与非中选占比，附逐月进度图", "reports.agreements"),
@@ -66,16 +68,20 @@ def build_report(
     target: str | Path | io.BytesIO,
     progress: ProgressFn | None = None,
     cancelled: CancelFn | None = None,
+    **options: Any,
 ) -> BuiltReport:
     """Build report `kind` as of `as_of` into `target` (a path or a BytesIO).
 
     Progress goes to `progress(done, STEPS, label)`: the first 30 % while
     the figures are read, the rest while pages are laid out. Raises
     ReportCancelled as soon as `cancelled()` answers True, KeyError for an
-    unknown kind.
+    unknown kind. `options` the kind does not take (e.g. `year_basis` for
+    anything but the assessment report) are ignored, so callers can pass the
+    page's or the command line's settings whatever the kind.
     """
     spec = KINDS[kind]
     gather, render = spec.functions()
+    taken = {k: v for k, v in options.items() if k in spec.options and v is not None}
 
     def stage(offset: int, width: int) -> ProgressFn | None:
         if progress is None:
@@ -88,7 +94,7 @@ def build_report(
         return report
 
     started = time.perf_counter()
-    data = gather(conn, as_of, stage(0, GATHER_SHARE), cancelled)
+    data = gather(conn, as_of, stage(0, GATHER_SHARE), cancelled, **taken)
     gathered = time.perf_counter()
     if cancelled is not None and cancelled():
         raise ReportCancelled
@@ -101,8 +107,8 @@ def build_report(
 
 def render_bytes(kind: str, conn: sqlite3.Connection, as_of: dt.date,
                  progress: ProgressFn | None = None,
-                 cancelled: CancelFn | None = None) -> tuple[bytes, BuiltReport]:
+                 cancelled: CancelFn | None = None, **options: Any) -> tuple[bytes, BuiltReport]:
     """The report as PDF bytes (the window previews them before saving or printing)."""
     buffer = io.BytesIO()
-    built = build_report(kind, conn, as_of, buffer, progress, cancelled)
+    built = build_report(kind, conn, as_of, buffer, progress, cancelled, **options)
     return buffer.getvalue(), built

@@ -56,12 +56,16 @@ def alerts(conn: sqlite3.Connection, as_of: dt.date) -> list[dict[str, Any]]:
     return compute_alerts(conn, as_of)
 
 
-def assessment(conn: sqlite3.Connection, as_of: dt.date) -> dict[str, Any] | Unavailable:
-    """SR-2 scores, or why there are none in this build."""
+YEAR_BASES = ("procurement", "natural")
+
+
+def assessment(conn: sqlite3.Connection, as_of: dt.date,
+               year_basis: str = "procurement") -> dict[str, Any] | Unavailable:
+    """SR-2 scores for the procurement or natural year (SR-3), or why there are none."""
     fn = optional("pharmacy_app.scoring", "compute_assessment")
     if fn is None:
         return Unavailable("本版本尚未包含考核评分模块（SR-2），本节未列出得分。")
-    return fn(conn, as_of)
+    return fn(conn, as_of, year_basis=year_basis)
 
 
 def payment_standards(conn: sqlite3.Connection, as_of: dt.date) -> list[dict[str, Any]] | Unavailable:

@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("kind", choices=REPORT_KINDS)
     p.add_argument("--as-of", required=True, type=as_of_date, help="截至日期 YYYY-MM-DD（当天 24 时）")
     p.add_argument("--out", required=True, type=Path, help="输出的 PDF 文件")
+    p.add_argument("--basis", choices=("procurement", "natural"), default="procurement",
+                   help="考核报告的考核年度口径（SR-3）：procurement 采购执行年度（默认）/ natural 自然年度")
     p.add_argument("--quiet", action="store_true", help="不在 stderr 显示进度")
     p.set_defaults(handler=cmd_report)
 
@@ -53,7 +55,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     conn = open_store(db_path(args))
     partial = out.with_name(out.name + ".part")
     try:
-        built = build_report(args.kind, conn, args.as_of, partial, progress)
+        built = build_report(args.kind, conn, args.as_of, partial, progress,
+                             year_basis=args.basis)
         partial.replace(out)
     except NoInstitution as exc:
         _end_line(shown)

@@ -74,3 +74,19 @@ def test_no_institution_is_a_failure_and_leaves_no_file(tmp_path: Path):
     assert code == EXIT_FAILURE
     assert "pharmacy-app init" in stderr
     assert not out.exists() and not list(tmp_path.glob("*.part"))
+
+
+@pytest.mark.parametrize(("basis", "label"), [("procurement", "采购执行年度"), ("natural", "自然年度")])
+def test_basis_picks_the_sr3_year_of_the_scores(demo_db: Path, tmp_path: Path, basis: str,
+                                                label: str):
+    from report_fixtures import cli_json
+
+    scores = cli_json(demo_db, "assessment", "--as-of", "2026-06-30", "--basis", basis, "--json")
+    out = tmp_path / "a.pdf"
+    code, _, _ = run("--db", str(demo_db), "report", "assessment", "--as-of", "2026-06-30",
+                     "--basis", basis, "--out", str(out), "--quiet")
+    assert code == EXIT_OK
+    period = scores["period"]
+    text = squeeze(pdftotext(out, 2, 2))
+    assert f"考核期间{period['start']}至{period['end']}（{label}）" in text
+    assert f"总分{scores['total']:g}/{scores['max_total']:g}" in text

@@ -122,3 +122,17 @@ def test_pages_view_sizes_to_its_pages():
     rects = view.page_rects()
     assert rects[0].height() > rects[0].width() and rects[1].width() > rects[1].height()
     assert view.sizeHint() == QSize(640, rects[1].bottom() + 16)
+
+
+def test_year_basis_applies_to_the_assessment_report_only(qtbot, worker: DbWorker):
+    page = make_page(qtbot, worker)
+    page.set_choice("agreements", AS_OF)
+    assert not page.basis_combo.isEnabled()
+    page.set_choice("assessment", AS_OF)
+    assert page.basis_combo.isEnabled()
+    page.basis_combo.setCurrentIndex(page.basis_combo.findData("natural"))
+    with qtbot.waitSignal(page.generated, timeout=60_000):
+        page.generate()
+    assert page.result is not None and page.result.year_basis == "natural"
+    text = "".join("".join(p.text().split()) for p in page.result.pages[:3])
+    assert "（自然年度）" in text

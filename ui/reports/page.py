@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.reports.painter import paint_page
+from ui.reports.painter import none_refs_kept, paint_page
 from ui.worker import Cancelled, DbWorker, OpContext, Progress
 
 if TYPE_CHECKING:
@@ -61,13 +61,15 @@ class Generated:
     data: bytes
     pages: Sequence[Page]
     built: BuiltReport
+    year_basis: str = "procurement"
 
     def suggested_name(self) -> str:
         return f"{self.kind}-{self.as_of.isoformat()}.pdf"
 
 
-def generate(ctx: OpContext, kind: str, as_of: dt.date) -> Generated:
-    """Runs on the worker: build the PDF, then read its pages for the preview."""
+def generate(ctx: OpContext, kind: str, as_of: dt.date, year_basis: str = "procurement"
+             ) -> Generated:
+    """Runs on the worker: build the PDF; its pages are read for the preview later."""
     from reports.kinds import ReportCancelled, render_bytes
     from reports.pdfpages import PdfPages
 
@@ -75,11 +77,12 @@ def generate(ctx: OpContext, kind: str, as_of: dt.date) -> Generated:
         ctx.progress(done, total, label)
 
     try:
-        data, built = render_bytes(kind, ctx.conn, as_of, progress, ctx.cancelled)
+        data, built = render_bytes(kind, ctx.conn, as_of, progress, ctx.cancelled,
+                                   year_basis=year_basis)
     except ReportCancelled:
         raise Cancelled from None
     # Pages are read back lazily, on the main thread, as they scroll into view.
-    return Generated(kind, as_of, data, PdfPages(data), built)
+    return Generated(kind, as_of, data, PdfPages(data), built, year_basis)
 
 
 def default_as_of(conn: sqlite3.Connection) -> dt.date:
@@ -168,7 +171,8 @@ class ReportsPage(QWidget):
         self.op: Any = None
         self._date_known = False
         self.setStyleSheet(PAGE_STYLE)
-        self._build()
+        with none_refs_kept():  # PySide6 6.12 on Python 3.11: see ui.reports.painter
+            self._build()
 
     # -- layout ------------------------------------------------------------------
 
@@ -199,6 +203,17 @@ class ReportsPage(QWidget):
             self.kind_combo.addItem(names.get(key, KINDS[key].title), key)
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         top.addWidget(self.kind_combo)
+        self.basis_label = QLabel(self.tr("Year basis"))
+        top.addWidget(self.basis_label)
+        self.basis_combo = QComboBox()
+        self.basis_combo.setObjectName("reportYearBasis")
+        self.basis_combo.addItem(self.tr("Procurement year"), "procurement")
+        self.basis_combo.addItem(self.tr("Natural year"), "natural")
+        self.basis_combo.setToolTip(self.tr(
+            "SR-3: the year the assessment scores cover — the procurement year of the "
+            "agreements in force, or the calendar year to the as-of date"))
+        self.basis_combo.currentIndexChanged.connect(self._mark_stale)
+        top.addWidget(self.basis_combo)
         top.addSpacing(12)
         top.addWidget(QLabel(self.tr("Period")))
         self.period_combo = QComboBox()
@@ -281,6 +296,9 @@ class ReportsPage(QWidget):
             ),
         }
         self.description.setText(descriptions.get(self.kind(), ""))
+        scored = self.kind() == "assessment"
+        self.basis_label.setEnabled(scored)
+        self.basis_combo.setEnabled(scored)
         self._mark_stale()
 
     def _fill_periods(self, today: dt.date) -> None:
@@ -309,13 +327,16 @@ class ReportsPage(QWidget):
         self._mark_stale()
 
     def _mark_stale(self) -> None:
-        if self.result is not None and (self.result.kind, self.result.as_of) != (
-            self.kind(), self.as_of()
-        ):
+        if self.result is not None and (
+            self.result.kind, self.result.as_of, self.result.year_basis
+        ) != (self.kind(), self.as_of(), self.year_basis()):
             self.status.setText(self.tr("The preview shows an earlier choice: Generate again."))
 
     def kind(self) -> str:
         return str(self.kind_combo.currentData())
+
+    def year_basis(self) -> str:
+        return str(self.basis_combo.currentData())
 
     def as_of(self) -> dt.date:
         d = self.date_edit.date()
@@ -352,12 +373,12 @@ class ReportsPage(QWidget):
         """Build the chosen report on the worker, with progress and Cancel."""
         if self.op is not None and not self.op.finished:
             return
-        kind, as_of = self.kind(), self.as_of()
+        kind, as_of, basis = self.kind(), self.as_of(), self.year_basis()
         self.message.hide()
         self.generate_button.setEnabled(False)
         self.status.setText(self.tr("Generating…"))
         self.op = (
-            self.worker.op(lambda ctx: generate(ctx, kind, as_of))
+            self.worker.op(lambda ctx: generate(ctx, kind, as_of, basis))
             .success(self._show)
             .failure(self._failed)
             .cancelled(self._cancelled)
@@ -371,6 +392,10 @@ class ReportsPage(QWidget):
             self.op.cancel()
 
     def _progress(self, progress: Progress) -> None:
+        with none_refs_kept():
+            self._show_progress(progress)
+
+    def _show_progress(self, progress: Progress) -> None:
         if progress.total > 0:
             percent = progress.done * 100 // progress.total
             self.status.setText(self.tr("Generating… {0}%").format(percent))
