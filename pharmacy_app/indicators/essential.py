@@ -735,26 +735,17 @@ def summary_amounts_by_code(
     full = [f"{m:02d}" for m in range(int(first[5:7]), 13)
             if f"{year}-{m:02d}" < after] if first else []
     months = months_between(period) if with_months else []
-    edge: dict[str, list] = {}
-    if edges:
-        edge_sql, edge_params = purchase_summary.edges_sql(edges)
-        for code, month, fen, qty_u, lines in _tuples(
-            conn,
-            f"""SELECT code, month, sum(amount_fen), sum(qty_u), count(*) FROM purchase_facts
-                WHERE institution_code = ? AND {edge_sql} GROUP BY code, month""",
-            (institution_code, *edge_params),
-        ):
-            acc = edge.setdefault(code, [0, 0, 0, {}])
-            acc[0] += fen
-            acc[1] += qty_u
-            acc[2] += lines
-            acc[3][month] = fen
+    partial = [m for m in months if m[5:7] not in full]
+    edge_sql, edge_params = purchase_summary.edges_sql(edges)
+    edge_months = "".join(
+        f", sum(amount_fen) FILTER (WHERE month = '{m}') AS e{m[5:7]}" for m in partial)
 
     def total(kind: str) -> str:
-        return " + ".join(f"y.{kind}{m}" for m in full) or "0"
+        summed = " + ".join(f"y.{kind}{m}" for m in full) or "0"
+        return f"{summed} + coalesce(e.{kind}, 0)"
 
     month_columns = "".join(
-        f", y.a{m[5:7]}" if m[5:7] in full else ", 0" for m in months)
+        f", y.a{m[5:7]}" if m[5:7] in full else f", coalesce(e.e{m[5:7]}, 0)" for m in months)
     # The drugs' flags from ps_product_flags (ordered by code like ps_code_year,
     # so the join walks both in step); from products if it cannot be kept.
     flags = "ps_product_flags" if purchase_summary.product_flags_current(conn) else (
@@ -762,38 +753,29 @@ def summary_amounts_by_code(
         "FROM products WHERE kind = 'drug')")
     rows = _tuples(
         conn,
-        f"""SELECT p.code, p.is_essential, p.originator, p.negotiated, p.is_vbp, p.conversion,
-                   {total('a')}, {total('q')}, {total('n')}{month_columns}
+        f"""WITH e AS MATERIALIZED (
+                SELECT code, sum(amount_fen) AS a, sum(qty_u) AS q, count(*) AS n{edge_months}
+                FROM purchase_facts WHERE institution_code = ? AND {edge_sql} GROUP BY code)
+            SELECT p.code, p.is_essential, p.originator, p.negotiated, p.is_vbp, p.conversion,
+                   {total('a')}, ({total('q')}) / {float(purchase_summary.QTY_SCALE)!r}{month_columns}
             FROM ps_code_year y JOIN {flags} p ON p.code = y.code
-            WHERE y.institution_code = ? AND y.year = ?
+                 LEFT JOIN e ON e.code = y.code
+            WHERE y.institution_code = ? AND y.year = ? AND {total('n')} > 0
             ORDER BY p.id""",
-        (institution_code, year),
+        (institution_code, *edge_params, institution_code, year),
     )
-    if edge:
-        rows = [_with_edge(r, edge.get(r[0]), months) for r in rows]
-    rows = [r for r in rows if r[8]]  # drugs bought in other months of the year only: none
-    scale = float(purchase_summary.QTY_SCALE)
-    per_code = [(*r[:6], r[6], r[7] / scale) for r in rows]
+    per_code = [r[:8] for r in rows] if months else rows
     if not months:
         return per_code, []
     if rows:
         columns = list(zip(*rows, strict=True))
         is_essential = [bool(e) for e in columns[1]]
-        month_sums = columns[9:]
+        month_sums = columns[8:]
     else:
         is_essential, month_sums = [], [() for _ in months]
     trend = [MonthShare(m, sum(compress(col, is_essential)), sum(col))
              for m, col in zip(months, month_sums, strict=True)]
     return per_code, trend
-
-
-def _with_edge(row: tuple, extra: list | None, months: list[str]) -> tuple:
-    """A ps_code_year row with the partial months' lines of the drug added."""
-    if extra is None:
-        return row
-    fen, qty_u, lines, by_month = extra
-    return (*row[:6], row[6] + fen, row[7] + qty_u, row[8] + lines,
-            *(a + by_month.get(m, 0) for a, m in zip(row[9:], months, strict=True)))
 
 
 def _stored_counted(conn: sqlite3.Connection) -> list[sqlite3.Row]:
