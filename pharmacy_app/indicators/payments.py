@@ -47,7 +47,6 @@ Decisions (pinned by tests/test_indicators_payments.py):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -406,27 +405,28 @@ def _paid_after(conn: sqlite3.Connection, inst: str, ps: str, as_of: dt.date
     dated after `as_of` that changed what a line counts as paid.
     """
     last = as_of.isoformat()
-    orders = [r[0] for r in conn.execute(
-        """SELECT DISTINCT order_id FROM ps_pay2_orders
-           WHERE institution_code = ? AND month >= ? AND month <= ? AND last_paid_on > ?""",
-        (inst, ps[:7], last[:7], last))]
     by_month: dict[str, int] = {}
     by_order: dict[tuple[str, str], int] = {}
-    if not orders:
-        return by_month, by_order
     for month, order_id, later in conn.execute(
-        f"""WITH l AS (SELECT * FROM purchase_lines
-                       WHERE order_id IN (SELECT value FROM json_each(:orders))
-                         AND institution_code = :inst AND delivered_at >= :ps
-                         AND delivered_at < :end
-                         AND code IN (SELECT code FROM products WHERE is_vbp = 1)),
-                 t AS ({_ORDER_TOTALS})
+        f"""WITH o AS MATERIALIZED (
+                SELECT DISTINCT order_id FROM ps_pay2_orders
+                WHERE institution_code = :inst AND month >= :ps_month AND month <= :as_of_month
+                  AND last_paid_on > :as_of),
+                 l AS MATERIALIZED (
+                SELECT pl.* FROM o JOIN purchase_lines pl ON pl.order_id = o.order_id
+                WHERE pl.institution_code = :inst AND pl.delivered_at >= :ps
+                  AND pl.delivered_at < :end
+                  AND pl.code IN (SELECT code FROM products WHERE is_vbp = 1)),
+                 t AS (SELECT pl.order_id, sum(pl.amount_fen) AS total
+                       FROM o JOIN purchase_lines pl ON pl.order_id = o.order_id
+                       GROUP BY pl.order_id)
             SELECT substr(l.delivered_at, 1, 7), l.order_id,
-                   sum({paid_sql('l', 't.total', "'9999-12-31'")}
-                       - {paid_sql('l', 't.total', ':as_of')})
-            FROM l JOIN t USING (order_id) GROUP BY 1, 2""",
-        {"orders": json.dumps(orders, ensure_ascii=False), "inst": inst, "ps": ps,
-         "end": (as_of + dt.timedelta(days=1)).isoformat(), "as_of": last},
+                   sum(f.paid_final - {paid_sql('l', 't.total', ':as_of')})
+            FROM l JOIN t USING (order_id)
+                 JOIN purchase_facts f ON f.order_id = l.order_id AND f.id = l.id
+            GROUP BY 1, 2""",
+        {"inst": inst, "ps": ps, "ps_month": ps[:7], "as_of_month": last[:7], "as_of": last,
+         "end": (as_of + dt.timedelta(days=1)).isoformat()},
     ):
         by_month[month] = by_month.get(month, 0) + later
         by_order[(month, order_id)] = later
