@@ -171,7 +171,7 @@ class ReportsPage(QWidget):
         self.op: Any = None
         self._date_known = False
         self.setStyleSheet(PAGE_STYLE)
-        with none_refs_kept():  # PySide6 6.12 on Python 3.11: see ui.reports.painter
+        with none_refs_kept(600):  # PySide6 6.12 on Python 3.11: see ui.reports.painter
             self._build()
 
     # -- layout ------------------------------------------------------------------
@@ -392,7 +392,7 @@ class ReportsPage(QWidget):
             self.op.cancel()
 
     def _progress(self, progress: Progress) -> None:
-        with none_refs_kept():
+        with none_refs_kept(16):
             self._show_progress(progress)
 
     def _show_progress(self, progress: Progress) -> None:
