@@ -343,12 +343,11 @@ def actions_section(data: AssessmentData, s: Styles, heading: str) -> list[Flowa
     return out
 
 
-TICKET_STATUS = {"open": "待答复", "answered": "已答复", "fix_committed": "已承诺整改",
-                 "resolved": "已解决", "escalated": "已上报"}
-
-
 def _ticket_status(ticket: dict[str, Any]) -> str:
-    return TICKET_STATUS.get(ticket["status"], str(ticket["status"]))
+    """The tickets module's own label for the status (SUP-4), the code where it has none."""
+    labels = sources.optional("pharmacy_app.tickets", "STATUS_LABELS")
+    status = str(ticket["status"])
+    return labels.get(status, status) if isinstance(labels, dict) else status
 
 
 def story(data: AssessmentData, s: Styles) -> list[Flowable]:
