@@ -142,3 +142,21 @@ def test_a_missing_scoring_module_is_said_not_hidden(demo_db: Path, tmp_path: Pa
     finally:
         conn.close()
     assert "本版本尚未包含考核评分模块" in squeeze(pdftotext(out))
+
+
+def test_actions_taken_list_the_supply_tickets_and_shortage_reports(demo_db: Path, report: Path):
+    conn = open_store(demo_db)
+    try:
+        tickets = sources.supply_tickets(conn, AS_OF)
+        shortages = sources.shortage_reports(conn, AS_OF)
+    finally:
+        conn.close()
+    if tickets is None and shortages is None:
+        pytest.skip("this build records no supply tickets or shortage reports")
+    lines = [squeeze(line) for line in pdftotext(report).splitlines()]
+    text = "".join(lines)
+    assert "七、已采取的措施" in text
+    for t in tickets or []:
+        assert any(t["raised_on"] in line and squeeze(t["supplier"])[:6] in line for line in lines)
+    for s in shortages or []:
+        assert any(s.start in line and squeeze(s.kind) in line for line in lines)
