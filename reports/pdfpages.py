@@ -153,8 +153,6 @@ def _font(obj: Any) -> _Font:
                     widths[code] = float(w[i + 2])
                 i += 3
         widths.setdefault(-1, default)
-    elif font.get("/BaseFont") in ("/Helvetica", "/Times-Roman", "/Courier"):
-        widths = {}
     return _Font(to_unicode, widths, two_byte)
 
 

@@ -60,6 +60,9 @@ def test_generates_the_agreements_report_off_the_ui_thread_and_previews_every_pa
     assert not image.isNull()
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, 400, 7)}
     assert len(colours) > 5
+    # The grab drew every page; the last few stay as images for scrolling back.
+    cached = page.pages_view._images
+    assert 0 < len(cached) <= 8
 
 
 def test_save_writes_the_generated_pdf_and_print_paints_every_page(

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QShowEvent
+from PySide6.QtGui import QImage, QPainter, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.reports.painter import none_refs_kept, paint_page
+from ui.reports.painter import none_refs_kept, page_image, paint_page
 from ui.worker import Cancelled, DbWorker, OpContext, Progress
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from reports.pdfpages import Page
 
 PAGE_GAP = 16
+IMAGE_CACHE = 8
 PAGE_STYLE = """
 QScrollArea#previewArea { background: #8a9099; border: none; }
 QWidget#previewPages { background: #8a9099; }
@@ -122,15 +124,22 @@ class PagesView(QWidget):
         self.pages: Sequence[Page] = []
         self.sizes: list[tuple[float, float]] = []
         self.page_width = 640
+        # Rendered pages at the current width, most recent last: scrolling back
+        # and forth redraws an image instead of the page's thousands of operations.
+        self._images: OrderedDict[int, QImage] = OrderedDict()
 
     def set_pages(self, pages: Sequence[Page], width: int) -> None:
         self.pages = pages
+        self._images.clear()
         sizes = getattr(pages, "sizes", None)
         self.sizes = list(sizes) if sizes is not None else [(p.width, p.height) for p in pages]
         self.set_width(width)
 
     def set_width(self, width: int) -> None:
-        self.page_width = max(200, width - 2 * PAGE_GAP)
+        new_width = max(200, width - 2 * PAGE_GAP)
+        if new_width != self.page_width:
+            self._images.clear()
+        self.page_width = new_width
         self.setFixedSize(self.sizeHint())
         self.update()
 
@@ -154,9 +163,20 @@ class PagesView(QWidget):
             painter.fillRect(event.rect(), self.palette().color(self.backgroundRole()))
             for index, rect in enumerate(self.page_rects()):
                 if rect.intersects(event.rect()):
-                    paint_page(painter, self.pages[index], QRectF(rect))
+                    painter.drawImage(rect, self._image(index))
         finally:
             painter.end()
+
+    def _image(self, index: int) -> QImage:
+        image = self._images.get(index)
+        if image is None:
+            image = page_image(self.pages[index], self.page_width, self.devicePixelRatioF())
+            self._images[index] = image
+            while len(self._images) > IMAGE_CACHE:
+                self._images.popitem(last=False)
+        else:
+            self._images.move_to_end(index)
+        return image
 
 
 class ReportsPage(QWidget):
