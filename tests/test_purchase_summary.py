@@ -272,3 +272,30 @@ def test_pay2_late_list_json_is_each_orders_own(shop, tmp_path):
     figures = compute_payments(shop, current_institution(shop), dt.date(2026, 9, 30), builtin_profile())
     assert figures.late_orders
     assert figures.to_json()["late_settlements"] == [o.to_json() for o in figures.late_orders]
+
+
+def test_pay_and_sup_for_a_period_ending_before_as_of(shop, tmp_path, monkeypatch):
+    """PAY-2/3/4 and SUP-1/2 over a period that ends before the as-of date (whole month
+    and mid-month ends) equal the figures from the lines."""
+    from pharmacy_app.indicators.payments import compute_payments
+    from pharmacy_app.indicators.periods import Period
+    from pharmacy_app.indicators.suppliers import compute_suppliers
+    from pharmacy_app.institutions import current_institution
+
+    rng = random.Random(11)
+    assert run_import(shop, "purchases",
+                      write_csv(tmp_path / "p.csv", PURCHASE_HEADER, purchase_rows(rng, 80))).committed
+    assert run_import(shop, "payments", write_csv(
+        tmp_path / "pay.csv", ["订单号", "行号", "付款金额", "付款日期"], payment_rows(shop, rng))).committed
+    inst, profile = current_institution(shop), builtin_profile()
+    as_of = dt.date(2026, 6, 30)
+    for period in (Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+                   Period(dt.date(2026, 1, 1), dt.date(2026, 3, 15)),
+                   Period(dt.date(2026, 2, 1), dt.date(2026, 6, 30))):
+        fast = (compute_payments(shop, inst, as_of, profile, period).to_json(),
+                [s.to_json() for s in compute_suppliers(shop, inst, as_of, profile, period)])
+        with monkeypatch.context() as m:
+            m.setattr(purchase_summary, "ensure_fresh", lambda _conn: None)
+            slow = (compute_payments(shop, inst, as_of, profile, period).to_json(),
+                    [s.to_json() for s in compute_suppliers(shop, inst, as_of, profile, period)])
+        assert fast == slow, period

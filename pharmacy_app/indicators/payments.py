@@ -397,20 +397,20 @@ def _summary_offline(conn: sqlite3.Connection, inst: str, period: Period) -> tup
     return int(row[0]), int(row[1])
 
 
-def _paid_after(conn: sqlite3.Connection, inst: str, ps: str, as_of: dt.date
+def _paid_after(conn: sqlite3.Connection, inst: str, period: Period, as_of: dt.date
                 ) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
     """PAY-0 of the period's delivered VBP lines paid only after `as_of`: final − by as-of.
 
     Per delivery month and per (month, order), for orders with a payment
     dated after `as_of` that changed what a line counts as paid.
     """
-    last = as_of.isoformat()
+    last, ps = as_of.isoformat(), period.start_text
     by_month: dict[str, int] = {}
     by_order: dict[tuple[str, str], int] = {}
     for month, order_id, later in conn.execute(
         f"""WITH o AS MATERIALIZED (
                 SELECT DISTINCT order_id FROM ps_pay2_orders
-                WHERE institution_code = :inst AND month >= :ps_month AND month <= :as_of_month
+                WHERE institution_code = :inst AND month >= :ps_month AND month <= :end_month
                   AND last_paid_on > :as_of),
                  l AS MATERIALIZED (
                 SELECT pl.* FROM o JOIN purchase_lines pl ON pl.order_id = o.order_id
@@ -425,8 +425,8 @@ def _paid_after(conn: sqlite3.Connection, inst: str, ps: str, as_of: dt.date
             FROM l JOIN t USING (order_id)
                  JOIN purchase_facts f ON f.order_id = l.order_id AND f.id = l.id
             GROUP BY 1, 2""",
-        {"inst": inst, "ps": ps, "ps_month": ps[:7], "as_of_month": last[:7], "as_of": last,
-         "end": (as_of + dt.timedelta(days=1)).isoformat()},
+        {"inst": inst, "ps": ps, "ps_month": ps[:7], "end_month": period.end.isoformat()[:7],
+         "as_of": last, "end": period.end_exclusive_text},
     ):
         by_month[month] = by_month.get(month, 0) + later
         by_order[(month, order_id)] = later
@@ -435,9 +435,10 @@ def _paid_after(conn: sqlite3.Connection, inst: str, ps: str, as_of: dt.date
 
 def _summary_settlements(conn: sqlite3.Connection, inst: str, as_of: dt.date, period: Period,
                          day: int) -> tuple[list[MonthSettlement], list[LateOrder]]:
-    """`_settlements` from ps_pay2_day, ps_pay2_orders and purchase_paid_steps."""
-    ps, last = period.start_text, as_of.isoformat()
-    later_by_month, later_by_order = _paid_after(conn, inst, ps, as_of)
+    """`_settlements` from ps_pay2_day, ps_pay2_orders and purchase_facts."""
+    # Lines delivered in the period (its end may be before as-of), paid as of as-of.
+    ps, last = period.start_text, period.end.isoformat()
+    later_by_month, later_by_order = _paid_after(conn, inst, period, as_of)
     settlements = []
     due_months = []
     for month, amount, by_deadline_stored, final in conn.execute(
@@ -496,7 +497,11 @@ def compute_payments(
         period = Period(period.start, as_of)  # nothing after the as-of date counts
     days = int(profile["pay_window_days"])
     day = int(profile["pay_settlement_day"])
-    summary = purchase_summary.ensure_fresh(conn) if period.start.day == 1 else None
+    # The summaries hold whole delivery months: a period ending inside a month
+    # whose settlement is already due is computed from the lines.
+    whole = period.start.day == 1 and (
+        period.end == as_of or (period.end + dt.timedelta(days=1)).day == 1)
+    summary = purchase_summary.ensure_fresh(conn) if whole else None
     if summary is not None and (summary.pay_window_days, summary.settlement_day) == (days, day):
         due, in_window = _summary_thirty_day(conn, institution.code, as_of, period, days)
         offline, total = _summary_offline(conn, institution.code, period)
