@@ -165,6 +165,7 @@ def rebuild(conn: sqlite3.Connection) -> SummaryInfo | None:
 
 
 def _refresh(conn: sqlite3.Connection, state: dict[str, object], params: tuple[int, int]) -> None:
+    """Patch the summaries for the orders changed since `state`, or rebuild them."""
     if not state.get("built") or (
         state.get("pay_window_days"), state.get("settlement_day")) != params:
         _full(conn, params)
@@ -195,11 +196,11 @@ def _refresh(conn: sqlite3.Connection, state: dict[str, object], params: tuple[i
     if changed > FULL_REBUILD_ORDERS:
         _full(conn, params)
     elif changed:
-        _apply_scope(conn, params, -1)
+        _apply_scope(conn, -1)
         for table in ("purchase_facts", "ps_pay2_orders"):
             conn.execute(f"DELETE FROM {table} WHERE order_id IN (SELECT order_id FROM temp.ps_scope)")
         _compute(conn, params, "WHERE l.order_id IN (SELECT order_id FROM temp.ps_scope)")
-        _apply_scope(conn, params, +1)
+        _apply_scope(conn, +1)
         for table in _SUM_TABLES:
             empty = " + ".join(f"n{m}" for m in _MONTHS) if table == "ps_code_year" else "lines"
             conn.execute(f"DELETE FROM {table} WHERE {empty} = 0")
@@ -208,6 +209,7 @@ def _refresh(conn: sqlite3.Connection, state: dict[str, object], params: tuple[i
 
 
 def _save_state(conn: sqlite3.Connection, params: tuple[int, int]) -> None:
+    """Record what the summaries now cover: the watermarks `_is_current` compares."""
     conn.execute("DELETE FROM summary_dirty_orders")
     conn.execute("DELETE FROM summary_dirty_codes")
     values = {
@@ -248,9 +250,8 @@ def _full(conn: sqlite3.Connection, params: tuple[int, int]) -> None:
         conn.execute(f"PRAGMA cache_size = {cache}")
 
 
-def _apply_scope(conn: sqlite3.Connection, params: tuple[int, int], sign: int) -> None:
+def _apply_scope(conn: sqlite3.Connection, sign: int) -> None:
     """Add (+1) or subtract (-1) the scope orders' facts to / from the monthly sums."""
-    del params
     where = "WHERE order_id IN (SELECT order_id FROM temp.ps_scope)"
     _aggregate(conn, where, sign, upsert=True)
     if sign > 0:

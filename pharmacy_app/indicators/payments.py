@@ -7,11 +7,13 @@ Why SQL: a year can hold a million purchase lines. What a line counts as
 paid by a cut-off date (PAY-0) is one SQL expression, evaluated per line
 inside the aggregate query with two range scans of the covering index
 UNIQUE(order_id, line_no, paid_on, amount_fen) of `payments`; Python only
-sees per-month and per-late-order rows. Measured on 1,000,000 synthetic
-lines with 880,000 payments (bench/suppliers_payments_bench.py, shared
-2-core box, load 3–4): PAY-3 5.5–6 s, PAY-2 9.5 s, PAY-4 0.5 s — the
-per-line index probes of PAY-0 dominate (about 1 µs each); not yet within
-the 1 s budget, see the bench script's notes.
+sees per-month and per-late-order rows. On 1,000,000 lines with 880,000
+payments that took 7–20 s (the per-line index probes of PAY-0), so
+`compute_payments` reads the purchase summaries (pharmacy_app/
+purchase_summary.py: PAY-0 at the cut-offs that do not move with the as-of
+date stored per line, summed per month) and keeps the queries below for
+periods the summaries cannot answer and for orders paid after the as-of
+date; the tests compare both.
 
 Decisions (pinned by tests/test_indicators_payments.py):
 - PAY-0: a whole-order payment (line_no '') is spread over ALL lines of the

@@ -10,11 +10,13 @@ lines and the dashboard must answer in well under a second, so every window
 test is a text comparison of stored 'YYYY-MM-DD HH:MM:SS' stamps against
 `datetime(ordered_at, '+N hours')` (same format, so text order = time order)
 inside one GROUP BY; Python only sees one row per supplier × quarter.
-Measured on 1,000,000 synthetic lines (bench/suppliers_payments_bench.py) on
-the shared 2-core box under load average 3–4: compute_suppliers 4–5 s, SUP-6
-1–2.5 s, the delayed list 0.8 s; a bare count over the same lines takes
-0.25 s, so the date arithmetic per line (julianday) is what is left to cut.
-Not yet "well under 1 s": see the bench script's notes for the next steps.
+That query over every line took 1.5–5 s on 1,000,000 lines, mostly the
+date arithmetic per line; so `compute_suppliers` reads the purchase
+summaries instead (pharmacy_app/purchase_summary.py: hours to response and
+delivery stored per line, counted per supplier, month and hour), and runs
+the query above only over the last hours before the as-of time, where
+"pending" and "not yet answered" depend on it (`_summary_counts`): ~0.03 s.
+SUP-6 and the SUP-3 list still read the lines (0.3–1.6 s).
 
 Boundaries pinned by tests/test_indicators_suppliers.py:
 - SUP-1/SUP-2 "within" is inclusive: a response exactly 24 h (delivery
