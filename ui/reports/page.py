@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.reports.painter import none_refs_kept, page_image, paint_page
+from ui.reports.painter import page_image, paint_page
 from ui.worker import Cancelled, DbWorker, OpContext, Progress
 
 if TYPE_CHECKING:
@@ -191,8 +191,7 @@ class ReportsPage(QWidget):
         self.op: Any = None
         self._date_known = False
         self.setStyleSheet(PAGE_STYLE)
-        with none_refs_kept(600):  # PySide6 6.12 on Python 3.11: see ui.reports.painter
-            self._build()
+        self._build()
 
     # -- layout ------------------------------------------------------------------
 
@@ -412,8 +411,7 @@ class ReportsPage(QWidget):
             self.op.cancel()
 
     def _progress(self, progress: Progress) -> None:
-        with none_refs_kept(16):
-            self._show_progress(progress)
+        self._show_progress(progress)
 
     def _show_progress(self, progress: Progress) -> None:
         if progress.total > 0:

@@ -8,10 +8,6 @@ have the PDF's glyphs and widths.
 
 from __future__ import annotations
 
-import ctypes
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -46,48 +42,6 @@ def pdf_font_family() -> str:
     return families[0] if families else ""
 
 
-NONE_MARGIN = 64
-
-
-@contextmanager
-def none_refs_kept(at_least: int = 0) -> Iterator[None]:
-    """Give back the references to None that PySide6 6.12.0 drops (Python < 3.12).
-
-    Measured here: with PySide6/shiboken6 6.12.0 on Python 3.11 every call of
-    a void method (QPainter.save, setPen, drawPath, QLabel.setText …) leaves
-    None's reference count one lower. Painting one report page makes a few
-    thousand such calls; unchecked, the count reaches zero and the
-    interpreter aborts ("none_dealloc"). The references lost inside the
-    block are put back: the measured loss, or `at_least` — the caller's
-    upper bound of the void calls it makes — whichever is larger, plus a
-    margin. The measurement alone is not enough: the worker thread may hold
-    more references to None at the second count than at the first (rows
-    with NULLs being fetched), hiding some of the loss. Extra references to
-    None are harmless. Python 3.12+ has an immortal None and needs nothing.
-    """
-    if sys.version_info >= (3, 12):
-        yield
-        return
-    before = sys.getrefcount(None)
-    try:
-        yield
-    finally:
-        lost = max(before - sys.getrefcount(None), at_least)
-        if lost > 0:
-            incref = ctypes.pythonapi.Py_IncRef
-            incref.argtypes = [ctypes.py_object]
-            incref.restype = None
-            for _ in range(lost + NONE_MARGIN):
-                incref(None)
-
-
-def void_calls(page: Page) -> int:
-    """An upper bound of the void Qt calls painting `page` makes (see none_refs_kept)."""
-    from reports.pdfpages import PathOp
-
-    return 40 + sum(len(op.segments) + 12 if isinstance(op, PathOp) else 5 for op in page.ops)
-
-
 def _colour(rgb: tuple[float, float, float]) -> QColor:
     r, g, b = (max(0, min(255, round(v * 255))) for v in rgb)
     return QColor(r, g, b)
@@ -95,8 +49,7 @@ def _colour(rgb: tuple[float, float, float]) -> QColor:
 
 def paint_page(painter: QPainter, page: Page, target: QRectF) -> None:
     """Draw `page` scaled to fit `target` (device coordinates), white paper first."""
-    with none_refs_kept(void_calls(page)):
-        _paint_page(painter, page, target)
+    _paint_page(painter, page, target)
 
 
 def _paint_page(painter: QPainter, page: Page, target: QRectF) -> None:
@@ -162,13 +115,12 @@ def page_image(page: Page, width_px: int, device_pixel_ratio: float = 1.0) -> QI
     """The page as an image `width_px` wide (the preview's thumbnails and pages)."""
     w = max(1, int(width_px * device_pixel_ratio))
     h = max(1, int(w * page.height / page.width))
-    with none_refs_kept(void_calls(page) + 10):
-        image = QImage(w, h, QImage.Format.Format_RGB32)
-        image.fill(Qt.GlobalColor.white)
-        painter = QPainter(image)
-        try:
-            _paint_page(painter, page, QRectF(0, 0, w, h))
-        finally:
-            painter.end()
-        image.setDevicePixelRatio(device_pixel_ratio)
+    image = QImage(w, h, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    try:
+        _paint_page(painter, page, QRectF(0, 0, w, h))
+    finally:
+        painter.end()
+    image.setDevicePixelRatio(device_pixel_ratio)
     return image
