@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 from typing import Any
 
+from pharmacy_app.indicators.common import without_gc_pauses
 from pharmacy_app.institutions import Institution, current_institution
 from pharmacy_app.policy import PolicyProfile, active_profile
 
@@ -21,6 +22,7 @@ def require_institution(conn: sqlite3.Connection) -> Institution:
     return inst
 
 
+@without_gc_pauses
 def compute_indicators(
     conn: sqlite3.Connection, as_of: dt.date, profile: PolicyProfile | None = None
 ) -> dict[str, Any]:

@@ -43,7 +43,7 @@ from pharmacy_app.essential_match import (
     spec_key,
     strip_form_suffix,
 )
-from pharmacy_app.indicators.common import Alert, as_float
+from pharmacy_app.indicators.common import Alert, as_float, without_gc_pauses
 from pharmacy_app.policy import PolicyProfile
 
 ROLES = ("selected", "backup", "substitute")
@@ -699,6 +699,7 @@ def _aggregate(
 # ---------------------------------------------------------------------------
 # Computation
 # ---------------------------------------------------------------------------
+@without_gc_pauses
 def compute_agreements(
     conn: sqlite3.Connection,
     institution_code: str,

@@ -22,6 +22,7 @@ from itertools import compress, pairwise
 from pharmacy_app import purchase_summary
 from pharmacy_app.essential_lists import list_in_force
 from pharmacy_app.essential_match import list_mappings, match_entries, spec_key
+from pharmacy_app.indicators.common import without_gc_pauses
 from pharmacy_app.indicators.periods import Period, months_between, natural_year_to_date
 from pharmacy_app.institutions import Institution
 from pharmacy_app.policy import PolicyProfile
@@ -645,6 +646,7 @@ _CLASS_SETS = {
 }
 
 
+@without_gc_pauses
 def compute_essential(
     conn: sqlite3.Connection,
     institution: Institution,

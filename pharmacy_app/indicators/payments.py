@@ -56,7 +56,7 @@ from fractions import Fraction
 from typing import Any
 
 from pharmacy_app import purchase_summary
-from pharmacy_app.indicators.common import Alert, as_float, ratio
+from pharmacy_app.indicators.common import Alert, as_float, ratio, without_gc_pauses
 from pharmacy_app.indicators.periods import Period, natural_year_to_date
 from pharmacy_app.institutions import Institution
 from pharmacy_app.policy import PolicyProfile
@@ -486,6 +486,7 @@ def _summary_settlements(conn: sqlite3.Connection, inst: str, as_of: dt.date, pe
     return settlements, late
 
 
+@without_gc_pauses
 def compute_payments(
     conn: sqlite3.Connection,
     institution: Institution,

@@ -63,7 +63,7 @@ from fractions import Fraction
 from typing import Any
 
 from pharmacy_app import purchase_summary
-from pharmacy_app.indicators.common import Alert, as_float, ratio
+from pharmacy_app.indicators.common import Alert, as_float, ratio, without_gc_pauses
 from pharmacy_app.indicators.periods import Period, natural_year_to_date
 from pharmacy_app.institutions import Institution
 from pharmacy_app.policy import PolicyProfile
@@ -272,6 +272,7 @@ def _params(institution: Institution, as_of: dt.date, profile: PolicyProfile,
     }
 
 
+@without_gc_pauses
 def compute_suppliers(
     conn: sqlite3.Connection,
     institution: Institution,
