@@ -199,8 +199,9 @@ def test_main_window_opens_suppliers_and_payments_by_key(qtbot, demo_worker, wai
     qtbot.addWidget(window)
     window.show()
     window.show_page("suppliers")
-    assert window.stack.currentWidget() is window.suppliers
+    assert window.current_page() == "suppliers" and window.suppliers.isVisible()
     window.show_page("payments")
-    assert window.stack.currentWidget() is window.payments
+    assert window.current_page() == "payments" and window.payments.isVisible()
+    assert not window.suppliers.isVisible()
     qtbot.waitUntil(lambda: window.payments.overview is not None, timeout=20_000)
     wait_idle(demo_worker)
