@@ -197,3 +197,21 @@ def test_sh3_proposal_level_needs_a_cover(conn):
     record_stock_count(conn, NITRO, 10, counted_at="2026-11-23 23:00:00")
     (p,) = proposals(conn)
     assert p.cover is not None and p.cover < 7 and proposal_level(p, PROFILE) == "red"
+
+
+def test_sh3_use_and_stock_count_only_this_institutions_lines(conn):
+    """SH-3 days of cover: another institution's orders and deliveries in the same
+    database (an alliance member's, MA-4) change neither this institution's average
+    monthly use nor its estimated stock."""
+    line(conn, "PO1", DIGOXIN, "2026-10-01 09:00:00", "2026-10-02 09:00:00", qty=30)
+    conn.execute(
+        """INSERT INTO purchase_lines (order_id, line_no, institution_code, code, qty, price,
+               amount_fen, ordered_at, responded_at, delivered_at, supplier)
+           VALUES ('M1', '1', 'H99', ?, 300, '10', 300000, '2026-10-05 09:00:00',
+                   '2026-10-05 09:00:00', '2026-11-23 10:00:00', '国药控股海南有限公司')""",
+        (DIGOXIN,),
+    )
+    assert monthly_use(conn, DIGOXIN, AS_OF) == pytest.approx(1000.0)
+    record_stock_count(conn, DIGOXIN, 1000, counted_at="2026-11-23 00:00:00")
+    assert estimated_stock(conn, DIGOXIN, AS_OF, 1000.0) == pytest.approx(966.7, abs=0.1)
+    assert codes(proposals(conn)) == [(DIGOXIN, "low_cover")]

@@ -59,7 +59,7 @@ import sqlite3
 from dataclasses import dataclass
 from fractions import Fraction
 
-from pharmacy_app.institutions import Institution
+from pharmacy_app.institutions import Institution, current_institution
 from pharmacy_app.policy import PolicyProfile
 from pharmacy_app.shortage.model import (
     DAYS_PER_MONTH,
@@ -248,6 +248,12 @@ def propose_substitutes(
     return proposals
 
 
+def _institution_code(conn: sqlite3.Connection) -> str | None:
+    """The current institution's code (None when none is set: every line counts)."""
+    inst = current_institution(conn)
+    return inst.code if inst else None
+
+
 def monthly_use(
     conn: sqlite3.Connection, code: str, as_of: dt.date, *, days: int = USE_WINDOW_DAYS
 ) -> float | None:
@@ -255,14 +261,17 @@ def monthly_use(
     `days` days (ordered quantity × package conversion), None without orders.
 
     Ordered rather than delivered quantities: in a shortage deliveries fall
-    away, but what the pharmacy needs is what it kept ordering.
+    away, but what the pharmacy needs is what it kept ordering. Only the
+    current institution's lines count (the database may hold an alliance
+    member's purchases too).
     """
     end = as_of_end(as_of)
     start = (as_of + dt.timedelta(days=1) - dt.timedelta(days=days)).isoformat()
     row = conn.execute(
         """SELECT sum(l.qty * p.conversion) FROM purchase_lines l JOIN products p ON p.code=l.code
-           WHERE l.code=? AND l.ordered_at >= ? AND l.ordered_at < ?""",
-        (code, start, end),
+           WHERE l.code=? AND l.ordered_at >= ? AND l.ordered_at < ?
+             AND (? IS NULL OR l.institution_code = ?)""",
+        (code, start, end, *([_institution_code(conn)] * 2)),
     ).fetchone()
     if row is None or not row[0]:
         return None
@@ -272,7 +281,9 @@ def monthly_use(
 def estimated_stock(
     conn: sqlite3.Connection, code: str, as_of: dt.date, use: float | None
 ) -> float | None:
-    """Latest entered count + delivered since − use since; None without a count."""
+    """Latest entered count + delivered since − use since; None without a count.
+
+    Deliveries are the current institution's only (as `monthly_use`)."""
     end = as_of_end(as_of)
     row = conn.execute(
         """SELECT counted_at, qty FROM stock_counts WHERE product_code=? AND counted_at < ?
@@ -285,8 +296,9 @@ def estimated_stock(
     delivered = conn.execute(
         """SELECT coalesce(sum(l.qty * p.conversion), 0) FROM purchase_lines l
            JOIN products p ON p.code=l.code
-           WHERE l.code=? AND l.delivered_at > ? AND l.delivered_at < ?""",
-        (code, counted_at, end),
+           WHERE l.code=? AND l.delivered_at > ? AND l.delivered_at < ?
+             AND (? IS NULL OR l.institution_code = ?)""",
+        (code, counted_at, end, *([_institution_code(conn)] * 2)),
     ).fetchone()[0]
     elapsed = (
         dt.datetime.strptime(end, STAMP) - dt.datetime.strptime(counted_at[:19], STAMP)
