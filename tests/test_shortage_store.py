@@ -211,3 +211,20 @@ def test_sync1_a_uuid_named_before_the_first_save_is_kept(conn):
     assert len(list_reports(conn)) == 1 and len(second.steps) == 1
     with pytest.raises(ValueError, match="不是 UUID"):
         save_report(conn, ShortageReport(uuid="1; DROP TABLE x", product_code=NITRO))
+
+
+def test_sh3_resaving_a_report_keeps_the_date_of_its_stock_figure(conn):
+    """SH-3: a report's stock is a count dated when it was entered. Saving the report
+    again for another field must not re-date an old figure as today's count (the
+    low-cover signal takes the newest count); a changed stock is a new count."""
+    stored = save_report(conn, filled(conn))
+    source = f"report:{stored.uuid}"
+    conn.execute("UPDATE stock_counts SET counted_at='2026-10-01 09:00:00' WHERE source=?",
+                 (source,))
+    save_report(conn, stored.with_changes(measures_taken="再次催货"))
+    rows = conn.execute("SELECT counted_at, qty FROM stock_counts WHERE source=?", (source,))
+    assert [tuple(r) for r in rows] == [("2026-10-01 09:00:00", 50.0)]
+    save_report(conn, stored.with_changes(stock_on_hand=20))
+    rows = conn.execute("SELECT counted_at, qty FROM stock_counts WHERE source=?", (source,))
+    ((counted_at, qty),) = [tuple(r) for r in rows]
+    assert qty == 20.0 and counted_at > "2026-10-01 09:00:00"

@@ -280,8 +280,13 @@ def _record_report_stock(
     """The stock typed on a report is an entered stock count (SH-3 low-cover
     signal); one row per report, replaced when the report's stock changes."""
     source = f"report:{uuid}"
+    keep = report.product_code and report.stock_on_hand is not None and report.stock_on_hand >= 0
+    stored = [tuple(r) for r in conn.execute(
+        "SELECT product_code, qty FROM stock_counts WHERE source=?", (source,))]
+    if keep and stored == [(report.product_code, float(report.stock_on_hand or 0))]:
+        return  # unchanged: the count keeps the time it was entered
     conn.execute("DELETE FROM stock_counts WHERE source=?", (source,))
-    if report.product_code and report.stock_on_hand is not None and report.stock_on_hand >= 0:
+    if keep:
         conn.execute(
             "INSERT INTO stock_counts (product_code, counted_at, qty, counted_by, source) "
             "VALUES (?, ?, ?, ?, ?)",
