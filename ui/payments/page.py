@@ -16,14 +16,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QTabWidget,
     QVBoxLayout,
@@ -32,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ui.essential.page import PAGE_STYLE, FigureCard
 from ui.home.page import level_name
+from ui.page_parts import RefreshingPage, message_label, page_header
 from ui.payments.columns import (
     CALENDAR_COLUMNS,
     LATE_COLUMNS,
@@ -45,7 +43,7 @@ from ui.payments.columns import (
 from ui.suppliers.models import Column, ColumnTableModel, pct
 from ui.suppliers.page import fit_columns
 from ui.tables import make_table_view
-from ui.worker import Changes, DbWorker, OpContext
+from ui.worker import DbWorker, OpContext
 
 if TYPE_CHECKING:  # the domain pulls in sqlite-utils: imported on the worker only
     from pharmacy_app.indicators.payment_detail import (
@@ -102,24 +100,20 @@ class LinesDialog(QDialog):
         return self
 
 
-class PaymentsPage(QWidget):
+class PaymentsPage(RefreshingPage):
     """回款: settlement calendar, late payments, 30-day rate, prepayments, offline share."""
+
+    watched = WATCHED
 
     overview_shown = Signal()
     dialog_opened = Signal(object)  # LinesDialog
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
+        super().__init__(worker, parent)
         self.overview: PaymentOverview | None = None
-        self._loading = False
-        self._stale = True
-        self._date_chosen = False
-        self._setting_date = False
         self._wanted_month: str | None = None
         self.setStyleSheet(PAGE_STYLE)
         self._build()
-        worker.data_changed.connect(self._on_data_changed)
 
     # -- layout ------------------------------------------------------------------
 
@@ -128,32 +122,13 @@ class PaymentsPage(QWidget):
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
 
-        top = QHBoxLayout()
-        self.title = QLabel(self.tr("Payments"))
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        self.title.setFont(font)
-        top.addWidget(self.title)
-        self.institution_label = QLabel()
-        top.addWidget(self.institution_label)
-        top.addStretch(1)
-        top.addWidget(QLabel(self.tr("As of")))
-        self.date_edit = QDateEdit()
-        self.date_edit.setObjectName("asOf")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setDate(QDate.currentDate())
+        header = page_header(self.tr("Payments"))
+        self.title, self.date_edit = header.title, header.date_edit
+        self.institution_label, self.profile_label = header.institution_label, header.profile_label
         self.date_edit.dateChanged.connect(self._date_changed)
-        top.addWidget(self.date_edit)
-        self.profile_label = QLabel()
-        top.addWidget(self.profile_label)
-        outer.addLayout(top)
+        outer.addLayout(header.layout)
 
-        self.message = QLabel()
-        self.message.setObjectName("pageMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.message = message_label()
         outer.addWidget(self.message)
 
         cards = QGridLayout()
@@ -219,16 +194,10 @@ class PaymentsPage(QWidget):
 
     # -- loading -----------------------------------------------------------------
 
-    def as_of(self) -> dt.date:
-        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
-
     def load(self) -> None:
-        if self._loading:
-            self._stale = True
+        if not self._start_load():
             return
-        self._loading = True
-        self._stale = False
-        as_of = self.as_of() if self._date_chosen else None
+        as_of = self.chosen_as_of()
 
         def work(ctx: OpContext) -> PaymentOverview:
             return load_overview(ctx.conn, as_of)
@@ -236,9 +205,7 @@ class PaymentsPage(QWidget):
         self.worker.op(work).success(self._loaded).failure(self._failed).parent(self).run()
 
     def _loaded(self, overview: PaymentOverview) -> None:
-        self._loading = False
-        if self._stale:
-            self.load()
+        if not self._load_finished():
             return
         self.overview = overview
         self._show(overview)
@@ -247,47 +214,12 @@ class PaymentsPage(QWidget):
             self._wanted_month = None
         self.overview_shown.emit()
 
-    def _failed(self, exc: BaseException) -> None:
-        self._loading = False
-        from pharmacy_app.indicators import NoInstitution
-
-        if isinstance(exc, NoInstitution):
-            self.message.setText(str(exc))
-            self.message.show()
-            return
-        from ui.errors import show_error
-
-        show_error(exc, self.window())
-
-    def _on_data_changed(self, changes: Changes) -> None:
-        if not changes.touches(*WATCHED):
-            return
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.load()
-
-    def _date_changed(self, _date: QDate) -> None:
-        if self._setting_date:
-            return
-        self._date_chosen = True
-        self.load()
-
     # -- showing -----------------------------------------------------------------
 
     def _show(self, o: PaymentOverview) -> None:
         f = o.figures
         self.message.hide()
-        self._setting_date = True
-        try:
-            self.date_edit.setDate(QDate(o.as_of.year, o.as_of.month, o.as_of.day))
-        finally:
-            self._setting_date = False
+        self._set_as_of(o.as_of)
         self.institution_label.setText(self.tr("{0} · {1}").format(
             o.institution.name, level_name(o.institution.level)))
         self.profile_label.setText(self.tr("Policy profile: {0} ({1})").format(

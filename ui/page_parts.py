@@ -1,0 +1,201 @@
+"""What the indicator pages share: the header row and the reload-when-stale logic.
+
+Why one module: the essential, agreements, suppliers, payments, assessment,
+payment-standards, reported-volumes and tickets pages were written side by side
+and each carried its own copy of the same header (title, institution, "As of"
+date, policy profile) and of the same rules for when to recompute. Kept here,
+the pages look and refresh alike, and a fix reaches all of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from PySide6.QtCore import QDate
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QWidget
+
+from ui.i18n import tr
+from ui.worker import Changes, DbWorker
+
+
+def title_label(text: str) -> QLabel:
+    """A page title: the application font at 1.5×, bold."""
+    label = QLabel(text)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def as_of_edit() -> QDateEdit:
+    """The "As of" date picker (object name `asOf`, which the tests find it by):
+    a calendar popup, ISO display, today until the page shows its figures' day."""
+    edit = QDateEdit()
+    edit.setObjectName("asOf")
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setDate(QDate.currentDate())
+    return edit
+
+
+def message_label() -> QLabel:
+    """The hidden, wrapping `pageMessage` label a page explains a missing set-up in."""
+    label = QLabel()
+    label.setObjectName("pageMessage")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+@dataclass(frozen=True)
+class PageHeader:
+    """The widgets of a header row, for the page to keep as its attributes."""
+
+    layout: QHBoxLayout
+    title: QLabel
+    institution_label: QLabel | None
+    date_edit: QDateEdit
+    profile_label: QLabel | None
+
+
+def page_header(
+    title: str,
+    *,
+    institution: bool = True,
+    profile: bool = True,
+    controls: Sequence[QWidget] = (),
+) -> PageHeader:
+    """Title, [institution], stretch, `controls`, "As of" date, [profile label].
+
+    `controls` are the page's own choices (a year basis, a report year, a
+    filter), placed before the date; the caller connects the date's signal and
+    adds anything that goes after the profile label to `layout`.
+    """
+    layout = QHBoxLayout()
+    title_widget = title_label(title)
+    layout.addWidget(title_widget)
+    institution_label = QLabel() if institution else None
+    if institution_label is not None:
+        layout.addWidget(institution_label)
+    layout.addStretch(1)
+    for widget in controls:
+        layout.addWidget(widget)
+    layout.addWidget(QLabel(tr("As of")))
+    date_edit = as_of_edit()
+    layout.addWidget(date_edit)
+    profile_label = QLabel() if profile else None
+    if profile_label is not None:
+        layout.addWidget(profile_label)
+    return PageHeader(layout, title_widget, institution_label, date_edit, profile_label)
+
+
+class RefreshingPage(QWidget):
+    """A page whose figures are computed on the worker as of a chosen day.
+
+    The rules it keeps: a change to one of `watched` tables reloads a visible
+    page and only marks a hidden one stale (it reloads when shown, so hidden
+    pages cost nothing); a load asked for while one runs is not started twice
+    but rerun when the first ends, so the page never shows figures older than
+    the data; the day the figures are computed for is the demo's own until the
+    user picks one. The subclass builds `date_edit` (and `message`), and
+    implements `load()` with `_start_load()` / `_load_finished()`.
+    """
+
+    watched: tuple[str, ...] = ()
+    date_edit: QDateEdit
+    message: QLabel
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self._loading = False
+        self._stale = True
+        self._date_chosen = False
+        self._setting_date = False
+        worker.data_changed.connect(self._on_data_changed)
+
+    def load(self) -> None:
+        raise NotImplementedError
+
+    # -- the day -------------------------------------------------------------------
+
+    def as_of(self) -> dt.date:
+        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
+
+    def chosen_as_of(self) -> dt.date | None:
+        """The day the user picked, or None for the default (the demo's own day)."""
+        return self.as_of() if self._date_chosen else None
+
+    @contextmanager
+    def _setting_choices(self) -> Iterator[None]:
+        """Set the header's choices from loaded figures without that counting
+        as the user choosing (which would reload)."""
+        self._setting_date = True
+        try:
+            yield
+        finally:
+            self._setting_date = False
+
+    def _set_as_of(self, day: dt.date) -> None:
+        with self._setting_choices():
+            self.date_edit.setDate(QDate(day.year, day.month, day.day))
+
+    def _date_changed(self, *_args: object) -> None:
+        if self._setting_date:
+            return
+        self._date_chosen = True
+        self.load()
+
+    # -- loading -------------------------------------------------------------------
+
+    def _start_load(self) -> bool:
+        """False while a load runs (it is marked stale, to rerun when it ends)."""
+        if self._loading:
+            self._stale = True
+            return False
+        self._loading = True
+        self._stale = False
+        return True
+
+    def _load_finished(self) -> bool:
+        """True when the result is current; False when the data changed meanwhile
+        and a new load was started instead."""
+        self._loading = False
+        if self._stale:
+            self.load()
+            return False
+        return True
+
+    def _failed(self, exc: BaseException) -> None:
+        self._loading = False
+        from pharmacy_app.indicators import NoInstitution
+
+        if isinstance(exc, NoInstitution):
+            self._show_no_institution(str(exc))
+            return
+        from ui.errors import show_error
+
+        show_error(exc, self.window())
+
+    def _show_no_institution(self, text: str) -> None:
+        """No institution set up yet: said on the page, not in an error dialog."""
+        self.message.setText(text)
+        self.message.show()
+
+    def _on_data_changed(self, changes: Changes) -> None:
+        if not changes.touches(*self.watched):
+            return
+        if self.isVisible():
+            self.load()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self.load()
