@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -32,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.home.page import level_name
+from ui.page_parts import RefreshingPage, page_header
 from ui.suppliers.columns import (
     DELAYED_COLUMNS,
     LINE_COLUMNS,
@@ -41,7 +40,7 @@ from ui.suppliers.columns import (
 )
 from ui.suppliers.models import ColumnTableModel, pct
 from ui.tables import make_table_view
-from ui.worker import Changes, DbWorker, OpContext
+from ui.worker import DbWorker, OpContext
 
 if TYPE_CHECKING:  # the domain pulls in sqlite-utils: imported on the worker only
     from pharmacy_app.exports.unresponded import UnrespondedList
@@ -78,27 +77,23 @@ class SupplierDetail:
     delayed: list[DelayedRow]
 
 
-class SuppliersPage(QWidget):
+class SuppliersPage(RefreshingPage):
     """配送企业: one row per delivery company; its quarters, lines and 48-hour list below."""
+
+    watched = WATCHED
 
     overview_shown = Signal()
     detail_shown = Signal()
     exported = Signal(object)  # UnrespondedList
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
+        super().__init__(worker, parent)
         self.overview: SupplierOverview | None = None
         self.detail: SupplierDetail | None = None
         self.last_export: Path | None = None
-        self._loading = False
-        self._stale = True
-        self._date_chosen = False
-        self._setting_date = False
         self._detail_requested: str | None = None
         self._wanted_supplier: str | None = None
         self._build()
-        worker.data_changed.connect(self._on_data_changed)
 
     # -- layout ------------------------------------------------------------------
 
@@ -107,27 +102,11 @@ class SuppliersPage(QWidget):
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
 
-        top = QHBoxLayout()
-        self.title = QLabel(self.tr("Suppliers"))
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        self.title.setFont(font)
-        top.addWidget(self.title)
-        self.institution_label = QLabel()
-        top.addWidget(self.institution_label)
-        top.addStretch(1)
-        top.addWidget(QLabel(self.tr("As of")))
-        self.date_edit = QDateEdit()
-        self.date_edit.setObjectName("asOf")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setDate(QDate.currentDate())
+        header = page_header(self.tr("Suppliers"))
+        self.title, self.date_edit = header.title, header.date_edit
+        self.institution_label, self.profile_label = header.institution_label, header.profile_label
         self.date_edit.dateChanged.connect(self._date_changed)
-        top.addWidget(self.date_edit)
-        self.profile_label = QLabel()
-        top.addWidget(self.profile_label)
-        outer.addLayout(top)
+        outer.addLayout(header.layout)
 
         self.rules_label = QLabel()
         self.rules_label.setObjectName("rulesLabel")
@@ -217,17 +196,11 @@ class SuppliersPage(QWidget):
 
     # -- loading -----------------------------------------------------------------
 
-    def as_of(self) -> dt.date:
-        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
-
     def load(self) -> None:
         """Recompute on the worker; the page updates when the figures arrive."""
-        if self._loading:
-            self._stale = True
+        if not self._start_load():
             return
-        self._loading = True
-        self._stale = False
-        as_of = self.as_of() if self._date_chosen else None
+        as_of = self.chosen_as_of()
 
         def work(ctx: OpContext) -> SupplierOverview:
             return load_overview(ctx.conn, as_of)
@@ -235,9 +208,7 @@ class SuppliersPage(QWidget):
         self.worker.op(work).success(self._loaded).failure(self._failed).parent(self).run()
 
     def _loaded(self, overview: SupplierOverview) -> None:
-        self._loading = False
-        if self._stale:
-            self.load()
+        if not self._load_finished():
             return
         wanted = self._wanted_supplier
         previous = wanted or self.selected_supplier()
@@ -259,46 +230,11 @@ class SuppliersPage(QWidget):
         self._update_buttons()
         self.overview_shown.emit()
 
-    def _failed(self, exc: BaseException) -> None:
-        self._loading = False
-        from pharmacy_app.indicators import NoInstitution
-
-        if isinstance(exc, NoInstitution):
-            self.message.setText(str(exc))
-            self.message.show()
-            return
-        from ui.errors import show_error
-
-        show_error(exc, self.window())
-
-    def _on_data_changed(self, changes: Changes) -> None:
-        if not changes.touches(*WATCHED):
-            return
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.load()
-
-    def _date_changed(self, _date: QDate) -> None:
-        if self._setting_date:
-            return
-        self._date_chosen = True
-        self.load()
-
     # -- showing -----------------------------------------------------------------
 
     def _show(self, o: SupplierOverview) -> None:
         self.message.hide()
-        self._setting_date = True
-        try:
-            self.date_edit.setDate(QDate(o.as_of.year, o.as_of.month, o.as_of.day))
-        finally:
-            self._setting_date = False
+        self._set_as_of(o.as_of)
         self.institution_label.setText(self.tr("{0} · {1}").format(
             o.institution.name, level_name(o.institution.level)))
         self.profile_label.setText(self.tr("Policy profile: {0} ({1})").format(
