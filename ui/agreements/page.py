@@ -15,11 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -41,8 +39,9 @@ from ui.agreements.models import (
     qty_text,
 )
 from ui.i18n import N_, tr
+from ui.page_parts import RefreshingPage, page_header
 from ui.tables import make_table_view
-from ui.worker import Changes, DbWorker, OpContext
+from ui.worker import DbWorker, OpContext
 
 if TYPE_CHECKING:
     from pharmacy_app.indicators.agreement_detail import (
@@ -84,28 +83,24 @@ def load_view(conn: Any, as_of: dt.date | None) -> AgreementsView:
     return load_agreements_view(conn, as_of or default_as_of(conn))
 
 
-class AgreementsPage(QWidget):
+class AgreementsPage(RefreshingPage):
     """约定采购量: progress against 序时进度, bands, non-selected share, alerts."""
+
+    watched = WATCHED
 
     figures_shown = Signal()
     detail_shown = Signal()
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
+        super().__init__(worker, parent)
         self.view_data: AgreementsView | None = None
         self.detail: AgreementDetail | None = None
-        self._loading = False
-        self._stale = True
-        self._date_chosen = False
-        self._setting_date = False
         self._detail_figures: AgreementFigures | None = None
         self._asked_figures: AgreementFigures | None = None
         self._pending_subject: str | None = None
         self._lines_request: tuple[int, str | None] | None = None
         self.dialogs: list[QDialog] = []
         self._build()
-        worker.data_changed.connect(self._on_data_changed)
 
     # -- layout ------------------------------------------------------------------
     def _build(self) -> None:
@@ -113,28 +108,12 @@ class AgreementsPage(QWidget):
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
 
-        top = QHBoxLayout()
-        self.title = QLabel(self.tr("Agreed volumes"))
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        self.title.setFont(font)
-        top.addWidget(self.title)
-        self.institution_label = QLabel()
-        top.addWidget(self.institution_label)
-        top.addStretch(1)
-        top.addWidget(QLabel(self.tr("As of")))
-        self.date_edit = QDateEdit()
-        self.date_edit.setObjectName("asOf")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setDate(QDate.currentDate())
-        self.date_edit.dateChanged.connect(self._date_changed)
-        top.addWidget(self.date_edit)
-        self.profile_label = QLabel()
+        header = page_header(self.tr("Agreed volumes"))
+        self.title, self.date_edit = header.title, header.date_edit
+        self.institution_label, self.profile_label = header.institution_label, header.profile_label
         self.profile_label.setObjectName("profileLabel")
-        top.addWidget(self.profile_label)
-        outer.addLayout(top)
+        self.date_edit.dateChanged.connect(self._date_changed)
+        outer.addLayout(header.layout)
 
         bar = QHBoxLayout()
         self.filter_combo = QComboBox()
@@ -208,17 +187,11 @@ class AgreementsPage(QWidget):
         outer.addWidget(splitter, 1)
 
     # -- loading -------------------------------------------------------------------
-    def as_of(self) -> dt.date:
-        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
-
     def load(self) -> None:
         """Recompute on the worker; the page updates when the figures arrive."""
-        if self._loading:
-            self._stale = True
+        if not self._start_load():
             return
-        self._loading = True
-        self._stale = False
-        as_of = self.as_of() if self._date_chosen else None
+        as_of = self.chosen_as_of()
 
         def work(ctx: OpContext) -> AgreementsView:
             return load_view(ctx.conn, as_of)
@@ -226,17 +199,11 @@ class AgreementsPage(QWidget):
         self.worker.op(work).success(self._loaded).failure(self._failed).parent(self).run()
 
     def _loaded(self, data: AgreementsView) -> None:
-        self._loading = False
-        if self._stale:
-            self.load()
+        if not self._load_finished():
             return
         self.message.hide()
         self.view_data = data
-        self._setting_date = True
-        try:
-            self.date_edit.setDate(QDate(data.as_of.year, data.as_of.month, data.as_of.day))
-        finally:
-            self._setting_date = False
+        self._set_as_of(data.as_of)
         self.institution_label.setText(data.institution_name)
         self.profile_label.setText(
             self.tr("Policy profile: {0} ({1})").format(data.profile_name, data.profile_label)
@@ -244,37 +211,6 @@ class AgreementsPage(QWidget):
         self.summary_label.setText(self.summary_text(data))
         self._apply_filter()
         self.figures_shown.emit()
-
-    def _failed(self, exc: BaseException) -> None:
-        self._loading = False
-        from pharmacy_app.indicators import NoInstitution
-
-        if isinstance(exc, NoInstitution):
-            self.message.setText(str(exc))
-            self.message.show()
-            return
-        from ui.errors import show_error
-
-        show_error(exc, self.window())
-
-    def _on_data_changed(self, changes: Changes) -> None:
-        if not changes.touches(*WATCHED):
-            return
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.load()
-
-    def _date_changed(self, _date: QDate) -> None:
-        if self._setting_date:
-            return
-        self._date_chosen = True
-        self.load()
 
     def summary_text(self, data: AgreementsView) -> str:
         """AV-3 (004): the total over all assessed 通用名, and how many are behind."""

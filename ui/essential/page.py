@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -48,8 +46,9 @@ from ui.essential.columns import (
 )
 from ui.essential.models import RowColumn, RowTableModel
 from ui.home.page import level_name
+from ui.page_parts import RefreshingPage, message_label, page_header
 from ui.tables import make_table_view
-from ui.worker import Changes, DbWorker, OpContext
+from ui.worker import DbWorker, OpContext
 
 if TYPE_CHECKING:  # the domain pulls in sqlite-utils: imported on the worker only
     from pharmacy_app.indicators.essential import (
@@ -217,26 +216,23 @@ class RowsDialog(QDialog):
         layout.addWidget(buttons)
 
 
-class EssentialPage(QWidget):
+class EssentialPage(RefreshingPage):
     """基本药物: shares against targets, the gap, the rows behind them, what-if."""
+
+    watched = WATCHED
 
     figures_shown = Signal()
     simulation_shown = Signal()
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
+        super().__init__(worker, parent)
         self.loaded: Loaded | None = None
         self.simulated: EssentialFigures | None = None
-        self._loading = False
-        self._stale = True
-        self._date_chosen = False
         self._simulating = False
         self._simulate_again = False
         self._dialogs: list[QDialog] = []
         self.setStyleSheet(PAGE_STYLE)
         self._build()
-        worker.data_changed.connect(self._on_data_changed)
 
     def open_list_check(self) -> None:
         """The official-PDF check of the stored lists (ui/essential/list_check.py)."""
@@ -253,27 +249,12 @@ class EssentialPage(QWidget):
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(10)
 
-        top = QHBoxLayout()
-        self.title = QLabel(self.tr("Essential drugs"))
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        self.title.setFont(font)
-        top.addWidget(self.title)
-        self.institution_label = QLabel()
-        top.addWidget(self.institution_label)
-        top.addStretch(1)
-        top.addWidget(QLabel(self.tr("As of")))
-        self.date_edit = QDateEdit()
-        self.date_edit.setObjectName("asOf")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setDate(QDate.currentDate())
-        self.date_edit.dateChanged.connect(self._date_changed)
-        top.addWidget(self.date_edit)
-        self.profile_label = QLabel()
+        header = page_header(self.tr("Essential drugs"))
+        self.title, self.date_edit = header.title, header.date_edit
+        self.institution_label, self.profile_label = header.institution_label, header.profile_label
         self.profile_label.setObjectName("profileLabel")
-        top.addWidget(self.profile_label)
+        self.date_edit.dateChanged.connect(self._date_changed)
+        top = header.layout
         self.check_list_button = QPushButton(self.tr("Check list against PDF…"))
         self.check_list_button.setToolTip(
             self.tr("Compare the stored essential list with the official PDF, entry by entry")
@@ -282,10 +263,7 @@ class EssentialPage(QWidget):
         top.addWidget(self.check_list_button)
         outer.addLayout(top)
 
-        self.message = QLabel()
-        self.message.setObjectName("pageMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.message = message_label()
         outer.addWidget(self.message)
 
         upper = QHBoxLayout()
@@ -407,17 +385,11 @@ class EssentialPage(QWidget):
 
     # -- loading -----------------------------------------------------------------
 
-    def as_of(self) -> dt.date:
-        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
-
     def load(self) -> None:
         """Recompute on the worker; the page updates when the figures arrive."""
-        if self._loading:
-            self._stale = True
+        if not self._start_load():
             return
-        self._loading = True
-        self._stale = False
-        as_of = self.as_of() if self._date_chosen else None
+        as_of = self.chosen_as_of()
 
         def work(ctx: OpContext) -> Loaded:
             return load_figures(ctx.conn, as_of)
@@ -425,9 +397,7 @@ class EssentialPage(QWidget):
         self.worker.op(work).success(self._loaded).failure(self._failed).parent(self).run()
 
     def _loaded(self, loaded: Loaded) -> None:
-        self._loading = False
-        if self._stale:
-            self.load()
+        if not self._load_finished():
             return
         self.loaded = loaded
         self._show(loaded)
@@ -438,48 +408,12 @@ class EssentialPage(QWidget):
             self._show_simulation()
         self.figures_shown.emit()
 
-    def _failed(self, exc: BaseException) -> None:
-        self._loading = False
-        from pharmacy_app.indicators import NoInstitution
-
-        if isinstance(exc, NoInstitution):
-            self.message.setText(str(exc))
-            self.message.show()
-            return
-        from ui.errors import show_error
-
-        show_error(exc, self.window())
-
-    def _on_data_changed(self, changes: Changes) -> None:
-        if not changes.touches(*WATCHED):
-            return
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.load()
-
-    def _date_changed(self, _date: QDate) -> None:
-        if self._setting_date:
-            return
-        self._date_chosen = True
-        self.load()
-
-    _setting_date = False
 
     # -- showing -----------------------------------------------------------------
 
     def _show(self, loaded: Loaded) -> None:
         f = loaded.figures
-        self._setting_date = True
-        try:
-            self.date_edit.setDate(QDate(f.as_of.year, f.as_of.month, f.as_of.day))
-        finally:
-            self._setting_date = False
+        self._set_as_of(f.as_of)
         self.institution_label.setText(
             self.tr("{0} · {1}").format(f.institution.name, level_name(f.institution.level))
         )

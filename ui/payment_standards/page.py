@@ -13,12 +13,10 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -30,10 +28,11 @@ from PySide6.QtWidgets import (
 
 from ui.essential.page import PAGE_STYLE
 from ui.i18n import N_, tr
+from ui.page_parts import RefreshingPage, message_label, page_header
 from ui.suppliers.models import Column, ColumnTableModel
 from ui.suppliers.page import fit_columns
 from ui.tables import make_table_view
-from ui.worker import Changes, DbWorker, OpContext
+from ui.worker import DbWorker, OpContext
 
 if TYPE_CHECKING:
     from pharmacy_app.payment_standards import StandardsTable
@@ -94,55 +93,32 @@ def load_table(conn: Any, as_of: dt.date | None) -> tuple[StandardsTable, str]:
     return table, (f"{inst.name}（{inst.code}）" if inst else "")
 
 
-class PaymentStandardsPage(QWidget):
+class PaymentStandardsPage(RefreshingPage):
     """医保支付标准: the year 1/2/3 standards, the one in force and the patient's extra cost."""
+
+    watched = WATCHED
 
     table_shown = Signal()
     exported = Signal(object)  # Path
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
+        super().__init__(worker, parent)
         self.table: StandardsTable | None = None
         self.institution = ""
-        self._loading = False
-        self._stale = True
-        self._date_chosen = False
-        self._setting_date = False
         self.setStyleSheet(PAGE_STYLE)
         self._build()
-        worker.data_changed.connect(self._on_data_changed)
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
-        top = QHBoxLayout()
-        self.title = QLabel(self.tr("Payment standards"))
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        self.title.setFont(font)
-        top.addWidget(self.title)
-        self.institution_label = QLabel()
-        top.addWidget(self.institution_label)
-        top.addStretch(1)
-        top.addWidget(QLabel(self.tr("As of")))
-        self.date_edit = QDateEdit()
-        self.date_edit.setObjectName("asOf")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setDate(QDate.currentDate())
+        header = page_header(self.tr("Payment standards"))
+        self.title, self.date_edit = header.title, header.date_edit
+        self.institution_label, self.profile_label = header.institution_label, header.profile_label
         self.date_edit.dateChanged.connect(self._date_changed)
-        top.addWidget(self.date_edit)
-        self.profile_label = QLabel()
-        top.addWidget(self.profile_label)
-        outer.addLayout(top)
+        outer.addLayout(header.layout)
 
-        self.message = QLabel()
-        self.message.setObjectName("pageMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.message = message_label()
         outer.addWidget(self.message)
 
         rules = QLabel(self.tr(
@@ -194,16 +170,10 @@ class PaymentStandardsPage(QWidget):
 
     # -- loading -------------------------------------------------------------------
 
-    def as_of(self) -> dt.date:
-        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
-
     def load(self) -> None:
-        if self._loading:
-            self._stale = True
+        if not self._start_load():
             return
-        self._loading = True
-        self._stale = False
-        as_of = self.as_of() if self._date_chosen else None
+        as_of = self.chosen_as_of()
 
         def work(ctx: OpContext) -> tuple[StandardsTable, str]:
             return load_table(ctx.conn, as_of)
@@ -211,9 +181,7 @@ class PaymentStandardsPage(QWidget):
         self.worker.op(work).success(self._loaded).failure(self._failed).parent(self).run()
 
     def _loaded(self, result: tuple[StandardsTable, str]) -> None:
-        self._loading = False
-        if self._stale:
-            self.load()
+        if not self._load_finished():
             return
         self.table, self.institution = result
         self._show()
@@ -225,36 +193,13 @@ class PaymentStandardsPage(QWidget):
 
         show_error(exc, self.window())
 
-    def _on_data_changed(self, changes: Changes) -> None:
-        if not changes.touches(*WATCHED):
-            return
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.load()
-
-    def _date_changed(self, _date: QDate) -> None:
-        if self._setting_date:
-            return
-        self._date_chosen = True
-        self.load()
-
     # -- showing -------------------------------------------------------------------
 
     def _show(self) -> None:
         t = self.table
         if t is None:
             return
-        self._setting_date = True
-        try:
-            self.date_edit.setDate(QDate(t.as_of.year, t.as_of.month, t.as_of.day))
-        finally:
-            self._setting_date = False
+        self._set_as_of(t.as_of)
         self.institution_label.setText(self.institution)
         self.profile_label.setText(self.tr("Policy profile: {0}").format(t.profile))
         if not t.rows:
