@@ -39,7 +39,7 @@ from ui.agreements.models import (
     qty_text,
 )
 from ui.i18n import N_, tr
-from ui.page_parts import RefreshingPage, page_header
+from ui.page_parts import RefreshingPage, message_label, page_header
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
 
@@ -148,11 +148,8 @@ class AgreementsPage(RefreshingPage):
         self.summary_label.setObjectName("agreementsSummary")
         self.summary_label.setWordWrap(True)
         outer.addWidget(self.summary_label)
-        self.message = QLabel()
-        self.message.setObjectName("pageMessage")
+        self.message = message_label()
         self.message.setStyleSheet("color: #b3261e;")
-        self.message.setWordWrap(True)
-        self.message.hide()
         outer.addWidget(self.message)
 
         splitter = QSplitter(Qt.Orientation.Vertical)

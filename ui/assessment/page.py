@@ -13,7 +13,6 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -36,10 +35,11 @@ from PySide6.QtWidgets import (
 from ui.essential.page import PAGE_STYLE, FigureCard
 from ui.home.page import level_name
 from ui.i18n import N_, tr
+from ui.page_parts import RefreshingPage, message_label, page_header
 from ui.suppliers.models import Column, ColumnTableModel
 from ui.suppliers.page import fit_columns
 from ui.tables import make_table_view
-from ui.worker import Changes, DbWorker, OpContext
+from ui.worker import DbWorker, OpContext
 
 WATCHED = ("purchase_lines", "payments", "products", "agreements", "institutions",
            "policy_profiles", "app_settings", "assessment_entries", "institution_changes",
@@ -244,23 +244,19 @@ class ChangeDialog(QDialog):
         self.worker.op(work).success(done).failure(failed).parent(self).run()
 
 
-class AssessmentPage(QWidget):
+class AssessmentPage(RefreshingPage):
     """考核评分: the SR-2 table for a period and basis, entered figures, SR-3 changes."""
+
+    watched = WATCHED
 
     assessment_shown = Signal()
     dialog_opened = Signal(object)
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
+        super().__init__(worker, parent)
         self.result: dict[str, Any] | None = None
-        self._loading = False
-        self._stale = True
-        self._date_chosen = False
-        self._setting_date = False
         self.setStyleSheet(PAGE_STYLE)
         self._build()
-        worker.data_changed.connect(self._on_data_changed)
 
     # -- layout --------------------------------------------------------------------
 
@@ -268,39 +264,19 @@ class AssessmentPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
-        top = QHBoxLayout()
-        self.title = QLabel(self.tr("Assessment"))
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        self.title.setFont(font)
-        top.addWidget(self.title)
-        self.institution_label = QLabel()
-        top.addWidget(self.institution_label)
-        top.addStretch(1)
-        top.addWidget(QLabel(self.tr("Year basis")))
         self.basis_combo = QComboBox()
         self.basis_combo.setObjectName("basis")
         for key, name in BASIS_NAMES.items():
             self.basis_combo.addItem(tr(name), key)
         self.basis_combo.currentIndexChanged.connect(lambda _i: self.load())
-        top.addWidget(self.basis_combo)
-        top.addWidget(QLabel(self.tr("As of")))
-        self.date_edit = QDateEdit()
-        self.date_edit.setObjectName("asOf")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setDate(QDate.currentDate())
+        header = page_header(self.tr("Assessment"), controls=(
+            QLabel(self.tr("Year basis")), self.basis_combo))
+        self.title, self.date_edit = header.title, header.date_edit
+        self.institution_label, self.profile_label = header.institution_label, header.profile_label
         self.date_edit.dateChanged.connect(self._date_changed)
-        top.addWidget(self.date_edit)
-        self.profile_label = QLabel()
-        top.addWidget(self.profile_label)
-        outer.addLayout(top)
+        outer.addLayout(header.layout)
 
-        self.message = QLabel()
-        self.message.setObjectName("pageMessage")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.message = message_label()
         outer.addWidget(self.message)
 
         cards = QGridLayout()
@@ -381,19 +357,13 @@ class AssessmentPage(QWidget):
 
     # -- loading -------------------------------------------------------------------
 
-    def as_of(self) -> dt.date:
-        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
-
     def basis(self) -> str:
         return str(self.basis_combo.currentData())
 
     def load(self) -> None:
-        if self._loading:
-            self._stale = True
+        if not self._start_load():
             return
-        self._loading = True
-        self._stale = False
-        as_of = self.as_of() if self._date_chosen else None
+        as_of = self.chosen_as_of()
         basis = self.basis()
 
         def work(ctx: OpContext) -> dict[str, Any]:
@@ -402,55 +372,18 @@ class AssessmentPage(QWidget):
         self.worker.op(work).success(self._loaded).failure(self._failed).parent(self).run()
 
     def _loaded(self, result: dict[str, Any]) -> None:
-        self._loading = False
-        if self._stale:
-            self.load()
+        if not self._load_finished():
             return
         self.result = result
         self._show(result)
         self.assessment_shown.emit()
-
-    def _failed(self, exc: BaseException) -> None:
-        self._loading = False
-        from pharmacy_app.indicators import NoInstitution
-
-        if isinstance(exc, NoInstitution):
-            self.message.setText(str(exc))
-            self.message.show()
-            return
-        from ui.errors import show_error
-
-        show_error(exc, self.window())
-
-    def _on_data_changed(self, changes: Changes) -> None:
-        if not changes.touches(*WATCHED):
-            return
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.load()
-
-    def _date_changed(self, _date: QDate) -> None:
-        if self._setting_date:
-            return
-        self._date_chosen = True
-        self.load()
 
     # -- showing -------------------------------------------------------------------
 
     def _show(self, r: dict[str, Any]) -> None:
         self.message.hide()
         as_of = dt.date.fromisoformat(r["as_of"])
-        self._setting_date = True
-        try:
-            self.date_edit.setDate(QDate(as_of.year, as_of.month, as_of.day))
-        finally:
-            self._setting_date = False
+        self._set_as_of(as_of)
         inst, period = r["institution"], r["period"]
         self.institution_label.setText(self.tr("{0} · {1}").format(
             inst["name"], level_name(inst["level"])))
