@@ -134,18 +134,20 @@ class RefreshingPage(QWidget):
     @contextmanager
     def _setting_choices(self) -> Iterator[None]:
         """Set the header's choices from loaded figures without that counting
-        as the user choosing (which would reload)."""
-        self._setting_date = True
+        as the user choosing (which would reload). Nests: the outer one ends it."""
+        previous, self._setting_date = self._setting_date, True
         try:
             yield
         finally:
-            self._setting_date = False
+            self._setting_date = previous
 
     def _set_as_of(self, day: dt.date) -> None:
         with self._setting_choices():
             self.date_edit.setDate(QDate(day.year, day.month, day.day))
 
     def _date_changed(self, *_args: object) -> None:
+        """The user picked a day (or another of the header's choices, which
+        count the same): from now on the figures are for the picked day."""
         if self._setting_date:
             return
         self._date_chosen = True

@@ -14,10 +14,8 @@ import getpass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -28,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.page_parts import RefreshingPage, page_header
 from ui.reported.model import ReportModel
 from ui.tables import make_table_view
 from ui.worker import Changes, DbWorker, OpContext
@@ -68,24 +67,20 @@ def load_report(conn: object, as_of: dt.date | None, year: int | None) -> Volume
     return compute_report(conn, as_of or default_as_of(conn), year)  # type: ignore[arg-type]
 
 
-class ReportedPage(QWidget):
+class ReportedPage(RefreshingPage):
     """Enter, import, check and export next year's reported volumes (AV-10)."""
+
+    watched = WATCHED
 
     report_shown = Signal()
     exported = Signal(str)
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
+        super().__init__(worker, parent)
         self.report: VolumeReport | None = None
-        self._loading = False
-        self._stale = True
-        self._date_chosen = False
-        self._setting = False
         self._file_dialog: QFileDialog | None = None
         self.setStyleSheet(PAGE_STYLE)
         self._build()
-        worker.data_changed.connect(self._on_data_changed)
 
     # -- layout ------------------------------------------------------------------
 
@@ -94,32 +89,18 @@ class ReportedPage(QWidget):
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
 
-        top = QHBoxLayout()
-        self.title = QLabel(self.tr("Reported volumes (AV-10)"))
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        self.title.setFont(font)
-        top.addWidget(self.title)
-        top.addStretch(1)
-        top.addWidget(QLabel(self.tr("Report year")))
         self.year_spin = QSpinBox()
         self.year_spin.setObjectName("reportYear")
         self.year_spin.setRange(2000, 2100)
         self.year_spin.setValue(dt.date.today().year + 1)
-        self.year_spin.valueChanged.connect(self._choice_changed)
-        top.addWidget(self.year_spin)
-        top.addWidget(QLabel(self.tr("As of")))
-        self.date_edit = QDateEdit()
-        self.date_edit.setObjectName("asOf")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setDate(QDate.currentDate())
-        self.date_edit.dateChanged.connect(self._choice_changed)
-        top.addWidget(self.date_edit)
-        self.profile_label = QLabel()
-        top.addWidget(self.profile_label)
-        outer.addLayout(top)
+        # A report year picked counts like a day picked: both are the user's choice.
+        self.year_spin.valueChanged.connect(self._date_changed)
+        header = page_header(self.tr("Reported volumes (AV-10)"), institution=False,
+                             controls=(QLabel(self.tr("Report year")), self.year_spin))
+        self.title, self.date_edit = header.title, header.date_edit
+        self.profile_label = header.profile_label
+        self.date_edit.dateChanged.connect(self._date_changed)
+        outer.addLayout(header.layout)
 
         self.method_label = QLabel()
         self.method_label.setObjectName("methodNote")
@@ -178,16 +159,10 @@ class ReportedPage(QWidget):
 
     # -- loading -----------------------------------------------------------------
 
-    def as_of(self) -> dt.date:
-        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
-
     def load(self) -> None:
-        if self._loading:
-            self._stale = True
+        if not self._start_load():
             return
-        self._loading = True
-        self._stale = False
-        as_of = self.as_of() if self._date_chosen else None
+        as_of = self.chosen_as_of()
         year = self.year_spin.value() if self._date_chosen else None
 
         def work(ctx: OpContext) -> VolumeReport:
@@ -196,17 +171,12 @@ class ReportedPage(QWidget):
         self.worker.op(work).success(self._loaded).failure(self._failed).parent(self).run()
 
     def _loaded(self, report: VolumeReport) -> None:
-        self._loading = False
-        if self._stale:
-            self.load()
+        if not self._load_finished():
             return
         self.report = report
-        self._setting = True
-        try:
-            self.date_edit.setDate(QDate(report.as_of.year, report.as_of.month, report.as_of.day))
+        with self._setting_choices():
+            self._set_as_of(report.as_of)
             self.year_spin.setValue(report.report_year)
-        finally:
-            self._setting = False
         from pharmacy_app.reported_volumes import METHOD
 
         self.model.set_report(report)
@@ -220,37 +190,13 @@ class ReportedPage(QWidget):
         self._update_buttons()
         self.report_shown.emit()
 
-    def _failed(self, exc: BaseException) -> None:
-        self._loading = False
-        from pharmacy_app.indicators import NoInstitution
-
-        if isinstance(exc, NoInstitution):
-            self.say(str(exc), error=True)
-            return
-        from ui.errors import show_error
-
-        show_error(exc, self.window())
+    def _show_no_institution(self, text: str) -> None:
+        self.say(text, error=True)
 
     def _on_data_changed(self, changes: Changes) -> None:
-        if not changes.touches(*WATCHED):
-            return
         if self.model.has_changes():
             return  # never throw away the user's draft; Revert reloads
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.load()
-
-    def _choice_changed(self) -> None:
-        if self._setting:
-            return
-        self._date_chosen = True
-        self.load()
+        super()._on_data_changed(changes)
 
     # -- showing -----------------------------------------------------------------
 
