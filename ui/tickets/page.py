@@ -12,11 +12,9 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -27,11 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from ui.i18n import N_
+from ui.page_parts import RefreshingPage, message_label, page_header
 from ui.reported.page import current_user
 from ui.tables import make_table_view
 from ui.tickets.dialogs import StepDialog, TicketDialog, refusal_text
 from ui.tickets.model import TicketModel
-from ui.worker import Changes, DbWorker, OpContext
+from ui.worker import DbWorker, OpContext
 
 if TYPE_CHECKING:
     from pharmacy_app.tickets import TicketView
@@ -52,64 +51,43 @@ FILTER_NAMES = (
 )
 
 
-class TicketsPage(QWidget):
+class TicketsPage(RefreshingPage):
     """List, raise and follow supply problems until they are resolved (SUP-4)."""
+
+    watched = WATCHED
 
     tickets_shown = Signal()
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
+        super().__init__(worker, parent)
         self.views: list[TicketView] = []
         self.as_of_loaded: dt.date | None = None
-        self._loading = False
-        self._stale = True
-        self._date_chosen = False
-        self._setting = False
         self.dialog: QDialog | None = None
         self._file_dialog: QFileDialog | None = None
         self._pending_select = 0
         self._build()
-        worker.data_changed.connect(self._on_data_changed)
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
-        top = QHBoxLayout()
-        title = QLabel(self.tr("Supply problems (SUP-4)"))
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        title.setFont(font)
-        top.addWidget(title)
-        top.addStretch(1)
-        top.addWidget(QLabel(self.tr("Show")))
         self.filter_combo = QComboBox()
         self.filter_combo.setObjectName("ticketFilter")
         for key, name in FILTER_NAMES:
             self.filter_combo.addItem(self.tr(name), key)
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.load())
-        top.addWidget(self.filter_combo)
-        top.addWidget(QLabel(self.tr("As of")))
-        self.date_edit = QDateEdit()
-        self.date_edit.setObjectName("asOf")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setDate(QDate.currentDate())
+        header = page_header(self.tr("Supply problems (SUP-4)"), institution=False,
+                             profile=False, controls=(QLabel(self.tr("Show")), self.filter_combo))
+        self.date_edit = header.date_edit
         self.date_edit.dateChanged.connect(self._date_changed)
-        top.addWidget(self.date_edit)
-        outer.addLayout(top)
+        outer.addLayout(header.layout)
 
         self.rule_label = QLabel()
         self.rule_label.setWordWrap(True)
         self.rule_label.setStyleSheet("color: #555;")
         outer.addWidget(self.rule_label)
-        self.message = QLabel()
-        self.message.setObjectName("pageMessage")
+        self.message = message_label()
         self.message.setStyleSheet("color: #b3261e;")
-        self.message.setWordWrap(True)
-        self.message.hide()
         outer.addWidget(self.message)
 
         actions = QHBoxLayout()
@@ -150,9 +128,6 @@ class TicketsPage(QWidget):
 
     # -- loading -----------------------------------------------------------------
 
-    def as_of(self) -> dt.date:
-        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
-
     def which(self) -> str:
         return str(self.filter_combo.currentData())
 
@@ -160,12 +135,9 @@ class TicketsPage(QWidget):
         self.filter_combo.setCurrentIndex(self.filter_combo.findData(which))
 
     def load(self) -> None:
-        if self._loading:
-            self._stale = True
+        if not self._start_load():
             return
-        self._loading = True
-        self._stale = False
-        as_of = self.as_of() if self._date_chosen else None
+        as_of = self.chosen_as_of()
         which = self.which()
 
         def work(ctx: OpContext) -> tuple[dt.date, list[TicketView], tuple[int, int]]:
@@ -181,17 +153,11 @@ class TicketsPage(QWidget):
         self.worker.op(work).success(self._loaded).failure(self._failed).parent(self).run()
 
     def _loaded(self, result: tuple[dt.date, list[TicketView], tuple[int, int]]) -> None:
-        self._loading = False
-        if self._stale:
-            self.load()
+        if not self._load_finished():
             return
         day, views, (answer_n, fix_n) = result
         self.as_of_loaded = day
-        self._setting = True
-        try:
-            self.date_edit.setDate(QDate(day.year, day.month, day.day))
-        finally:
-            self._setting = False
+        self._set_as_of(day)
         self.rule_label.setText(self.tr(
             "The delivery company answers within {0} working days of the report and commits a "
             "fix no later than {1} working days; overdue problems are escalated. Working days "
@@ -228,25 +194,6 @@ class TicketsPage(QWidget):
         self.message.show()
         self._update_buttons()
         self.tickets_shown.emit()
-
-    def _on_data_changed(self, changes: Changes) -> None:
-        if not changes.touches(*WATCHED):
-            return
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.load()
-
-    def _date_changed(self) -> None:
-        if self._setting:
-            return
-        self._date_chosen = True
-        self.load()
 
     # -- selection and actions -----------------------------------------------------
 
