@@ -32,11 +32,11 @@ def title_label(text: str) -> QLabel:
     return label
 
 
-def as_of_edit() -> QDateEdit:
-    """The "As of" date picker (object name `asOf`, which the tests find it by):
-    a calendar popup, ISO display, today until the page shows its figures' day."""
+def as_of_edit(name: str = "asOf") -> QDateEdit:
+    """The "As of" date picker (tests find it by its object name): a calendar
+    popup, ISO display, today until the page shows its figures' day."""
     edit = QDateEdit()
-    edit.setObjectName("asOf")
+    edit.setObjectName(name)
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setDate(QDate.currentDate())
@@ -94,35 +94,82 @@ def page_header(
     return PageHeader(layout, title_widget, institution_label, date_edit, profile_label)
 
 
-class RefreshingPage(QWidget):
-    """A page whose figures are computed on the worker as of a chosen day.
+class WatchingPage(QWidget):
+    """A page loaded on the worker that follows changes to the `watched` tables.
 
-    The rules it keeps: a change to one of `watched` tables reloads a visible
-    page and only marks a hidden one stale (it reloads when shown, so hidden
-    pages cost nothing); a load asked for while one runs is not started twice
-    but rerun when the first ends, so the page never shows figures older than
-    the data; the day the figures are computed for is the demo's own until the
-    user picks one. The subclass builds `date_edit` (and `message`), and
-    implements `load()` with `_start_load()` / `_load_finished()`.
+    The rules it keeps: a change to a watched table reloads a visible page and
+    only marks a hidden one stale (it reloads when shown, so hidden pages cost
+    nothing); a load asked for while one runs is not started twice but rerun
+    when the first ends, so the page never shows data older than the database.
+    The subclass implements `load()` with `_start_load()` / `_load_finished()`.
     """
 
     watched: tuple[str, ...] = ()
-    date_edit: QDateEdit
-    message: QLabel
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
         self._loading = False
         self._stale = True
-        self._date_chosen = False
-        self._setting_date = False
         worker.data_changed.connect(self._on_data_changed)
 
     def load(self) -> None:
         raise NotImplementedError
 
-    # -- the day -------------------------------------------------------------------
+    def _start_load(self) -> bool:
+        """False while a load runs (it is marked stale, to rerun when it ends)."""
+        if self._loading:
+            self._stale = True
+            return False
+        self._loading = True
+        self._stale = False
+        return True
+
+    def _load_finished(self) -> bool:
+        """True when the result is current; False when the data changed meanwhile
+        and a new load was started instead."""
+        self._loading = False
+        if self._stale:
+            self.load()
+            return False
+        return True
+
+    def _failed(self, exc: BaseException) -> None:
+        self._loading = False
+        from ui.errors import show_error
+
+        show_error(exc, self.window())
+
+    def _on_data_changed(self, changes: Changes) -> None:
+        if not changes.touches(*self.watched):
+            return
+        if self.isVisible():
+            self.load()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self.load()
+
+
+class AsOfPage(WatchingPage):
+    """A `WatchingPage` of figures computed as of a day the header shows.
+
+    The day is the demo's own until the user picks one; setting it from loaded
+    figures does not count as picking. No institution set up yet is said on the
+    page, not in an error dialog. The subclass builds `date_edit` (connecting
+    its `dateChanged` to `_date_changed`) and `message`.
+    """
+
+    date_edit: QDateEdit
+    message: QLabel
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        super().__init__(worker, parent)
+        self._date_chosen = False
+        self._setting_date = False
 
     def as_of(self) -> dt.date:
         return self.date_edit.date().toPython()  # type: ignore[no-any-return]
@@ -153,51 +200,15 @@ class RefreshingPage(QWidget):
         self._date_chosen = True
         self.load()
 
-    # -- loading -------------------------------------------------------------------
-
-    def _start_load(self) -> bool:
-        """False while a load runs (it is marked stale, to rerun when it ends)."""
-        if self._loading:
-            self._stale = True
-            return False
-        self._loading = True
-        self._stale = False
-        return True
-
-    def _load_finished(self) -> bool:
-        """True when the result is current; False when the data changed meanwhile
-        and a new load was started instead."""
-        self._loading = False
-        if self._stale:
-            self.load()
-            return False
-        return True
-
     def _failed(self, exc: BaseException) -> None:
-        self._loading = False
         from pharmacy_app.indicators import NoInstitution
 
         if isinstance(exc, NoInstitution):
+            self._loading = False
             self._show_no_institution(str(exc))
             return
-        from ui.errors import show_error
-
-        show_error(exc, self.window())
+        super()._failed(exc)
 
     def _show_no_institution(self, text: str) -> None:
-        """No institution set up yet: said on the page, not in an error dialog."""
         self.message.setText(text)
         self.message.show()
-
-    def _on_data_changed(self, changes: Changes) -> None:
-        if not changes.touches(*self.watched):
-            return
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.load()

@@ -39,7 +39,7 @@ from ui.agreements.models import (
     qty_text,
 )
 from ui.i18n import N_, tr
-from ui.page_parts import RefreshingPage, message_label, page_header
+from ui.page_parts import AsOfPage, message_label, page_header
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
 
@@ -83,7 +83,7 @@ def load_view(conn: Any, as_of: dt.date | None) -> AgreementsView:
     return load_agreements_view(conn, as_of or default_as_of(conn))
 
 
-class AgreementsPage(RefreshingPage):
+class AgreementsPage(AsOfPage):
     """约定采购量: progress against 序时进度, bands, non-selected share, alerts."""
 
     watched = WATCHED

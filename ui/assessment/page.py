@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from ui.essential.page import PAGE_STYLE, FigureCard
 from ui.home.page import level_name
 from ui.i18n import N_, tr
-from ui.page_parts import RefreshingPage, message_label, page_header
+from ui.page_parts import AsOfPage, message_label, page_header
 from ui.suppliers.models import Column, ColumnTableModel
 from ui.suppliers.page import fit_columns
 from ui.tables import make_table_view
@@ -244,7 +244,7 @@ class ChangeDialog(QDialog):
         self.worker.op(work).success(done).failure(failed).parent(self).run()
 
 
-class AssessmentPage(RefreshingPage):
+class AssessmentPage(AsOfPage):
     """考核评分: the SR-2 table for a period and basis, entered figures, SR-3 changes."""
 
     watched = WATCHED

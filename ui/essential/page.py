@@ -46,7 +46,7 @@ from ui.essential.columns import (
 )
 from ui.essential.models import RowColumn, RowTableModel
 from ui.home.page import level_name
-from ui.page_parts import RefreshingPage, message_label, page_header
+from ui.page_parts import AsOfPage, message_label, page_header
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
 
@@ -216,7 +216,7 @@ class RowsDialog(QDialog):
         layout.addWidget(buttons)
 
 
-class EssentialPage(RefreshingPage):
+class EssentialPage(AsOfPage):
     """基本药物: shares against targets, the gap, the rows behind them, what-if."""
 
     watched = WATCHED

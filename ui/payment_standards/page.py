@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ui.essential.page import PAGE_STYLE
 from ui.i18n import N_, tr
-from ui.page_parts import RefreshingPage, message_label, page_header
+from ui.page_parts import AsOfPage, message_label, page_header
 from ui.suppliers.models import Column, ColumnTableModel
 from ui.suppliers.page import fit_columns
 from ui.tables import make_table_view
@@ -93,7 +93,7 @@ def load_table(conn: Any, as_of: dt.date | None) -> tuple[StandardsTable, str]:
     return table, (f"{inst.name}（{inst.code}）" if inst else "")
 
 
-class PaymentStandardsPage(RefreshingPage):
+class PaymentStandardsPage(AsOfPage):
     """医保支付标准: the year 1/2/3 standards, the one in force and the patient's extra cost."""
 
     watched = WATCHED

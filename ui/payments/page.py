@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from ui.essential.page import PAGE_STYLE, FigureCard
 from ui.home.page import level_name
-from ui.page_parts import RefreshingPage, message_label, page_header
+from ui.page_parts import AsOfPage, message_label, page_header
 from ui.payments.columns import (
     CALENDAR_COLUMNS,
     LATE_COLUMNS,
@@ -100,7 +100,7 @@ class LinesDialog(QDialog):
         return self
 
 
-class PaymentsPage(RefreshingPage):
+class PaymentsPage(AsOfPage):
     """回款: settlement calendar, late payments, 30-day rate, prepayments, offline share."""
 
     watched = WATCHED

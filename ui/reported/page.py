@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.page_parts import RefreshingPage, page_header
+from ui.page_parts import AsOfPage, page_header
 from ui.reported.model import ReportModel
 from ui.tables import make_table_view
 from ui.worker import Changes, DbWorker, OpContext
@@ -67,7 +67,7 @@ def load_report(conn: object, as_of: dt.date | None, year: int | None) -> Volume
     return compute_report(conn, as_of or default_as_of(conn), year)  # type: ignore[arg-type]
 
 
-class ReportedPage(RefreshingPage):
+class ReportedPage(AsOfPage):
     """Enter, import, check and export next year's reported volumes (AV-10)."""
 
     watched = WATCHED

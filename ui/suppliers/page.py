@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.home.page import level_name
-from ui.page_parts import RefreshingPage, page_header
+from ui.page_parts import AsOfPage, page_header
 from ui.suppliers.columns import (
     DELAYED_COLUMNS,
     LINE_COLUMNS,
@@ -77,7 +77,7 @@ class SupplierDetail:
     delayed: list[DelayedRow]
 
 
-class SuppliersPage(RefreshingPage):
+class SuppliersPage(AsOfPage):
     """配送企业: one row per delivery company; its quarters, lines and 48-hour list below."""
 
     watched = WATCHED

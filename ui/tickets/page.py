@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.i18n import N_
-from ui.page_parts import RefreshingPage, message_label, page_header
+from ui.page_parts import AsOfPage, message_label, page_header
 from ui.reported.page import current_user
 from ui.tables import make_table_view
 from ui.tickets.dialogs import StepDialog, TicketDialog, refusal_text
@@ -51,7 +51,7 @@ FILTER_NAMES = (
 )
 
 
-class TicketsPage(RefreshingPage):
+class TicketsPage(AsOfPage):
     """List, raise and follow supply problems until they are resolved (SUP-4)."""
 
     watched = WATCHED
