@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QShowEvent
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,8 +42,9 @@ from PySide6.QtWidgets import (
 
 from ui.essential.models import RowColumn, RowTableModel
 from ui.i18n import N_
+from ui.page_parts import WatchingPage, title_label
 from ui.tables import make_table_view
-from ui.worker import Changes, DbWorker, OpContext
+from ui.worker import DbWorker, OpContext
 
 if TYPE_CHECKING:
     from pharmacy_app.essential_match import MappingSuggestion, NameMapping
@@ -244,23 +245,21 @@ SUGGESTION_COLUMNS: list[RowColumn[MappingSuggestion]] = [
 
 
 
-class PolicyPage(QWidget):
+class PolicyPage(WatchingPage):
     """Choose, edit (as a new version), export and import policy profiles;
     review the salt-name mappings ED-2 matching uses."""
+
+    watched = ("policy_profiles", "name_mappings", "app_settings", "products")
 
     loaded_state = Signal()
     message_shown = Signal(str)
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
+        super().__init__(worker, parent)
         self.state: PolicyState | None = None
-        self._stale = True
-        self._loading = False
         self._shown_profile: str | None = None
         self._file_dialog: QFileDialog | None = None
         self._build()
-        worker.data_changed.connect(self._on_data_changed)
 
     # -- layout ------------------------------------------------------------------
 
@@ -269,12 +268,7 @@ class PolicyPage(QWidget):
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
         top = QHBoxLayout()
-        title = QLabel(self.tr("Policy parameters"))
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        title.setFont(font)
-        top.addWidget(title)
+        top.addWidget(title_label(self.tr("Policy parameters")))
         self.active_label = QLabel()
         self.active_label.setObjectName("activeProfile")
         top.addWidget(self.active_label)
@@ -384,19 +378,14 @@ class PolicyPage(QWidget):
     # -- loading -----------------------------------------------------------------
 
     def load(self) -> None:
-        if self._loading:
-            self._stale = True
+        if not self._start_load():
             return
-        self._loading = True
-        self._stale = False
         self.worker.op(lambda ctx: load_policy_state(ctx.conn)).success(self._loaded).failure(
             self._failed
         ).parent(self).run()
 
     def _loaded(self, state: PolicyState) -> None:
-        self._loading = False
-        if self._stale:
-            self.load()
+        if not self._load_finished():
             return
         self.state = state
         self.active_label.setText(
@@ -416,25 +405,6 @@ class PolicyPage(QWidget):
         for view in (self.mappings_view, self.suggestions_view):
             view.resizeColumnsToContents()
         self.loaded_state.emit()
-
-    def _failed(self, exc: BaseException) -> None:
-        self._loading = False
-        from ui.errors import show_error
-
-        show_error(exc, self.window())
-
-    def _on_data_changed(self, changes: Changes) -> None:
-        if not changes.touches("policy_profiles", "name_mappings", "app_settings", "products"):
-            return
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.load()
 
     # -- profiles ----------------------------------------------------------------
 
