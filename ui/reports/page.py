@@ -22,7 +22,6 @@ from PySide6.QtCore import QDate, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.page_parts import as_of_edit, title_label
 from ui.reports.painter import page_image, paint_page
 from ui.worker import Cancelled, DbWorker, OpContext, Progress
 
@@ -203,12 +203,7 @@ class ReportsPage(QWidget):
         outer.setSpacing(8)
 
         top = QHBoxLayout()
-        title = QLabel(self.tr("Reports"))
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        title.setFont(font)
-        top.addWidget(title)
+        top.addWidget(title_label(self.tr("Reports")))
         top.addSpacing(12)
         top.addWidget(QLabel(self.tr("Report")))
         self.kind_combo = QComboBox()
@@ -240,11 +235,7 @@ class ReportsPage(QWidget):
         self.period_combo.activated.connect(self._period_chosen)
         top.addWidget(self.period_combo)
         top.addWidget(QLabel(self.tr("As of")))
-        self.date_edit = QDateEdit()
-        self.date_edit.setObjectName("reportAsOf")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        self.date_edit.setDate(QDate.currentDate())
+        self.date_edit = as_of_edit("reportAsOf")
         self.date_edit.dateChanged.connect(self._date_edited)
         top.addWidget(self.date_edit)
         self.generate_button = QPushButton(self.tr("Generate"))
