@@ -239,28 +239,11 @@ def save_emergency(
         errors = validate_emergency(conn, institution_code, record)
         if errors:
             raise RecordInvalid(errors)
-        values = (record.batch, record.generic, record.start.isoformat(), record.end.isoformat(),
-                  record.reason, record.confirmed_by)
-        if record.id is None:
-            cur = conn.execute(
-                """INSERT INTO agreement_emergencies
-                       (institution_code, batch, generic, start_date, end_date, reason, confirmed_by)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (institution_code, *values),
-            )
-            row_id = int(cur.lastrowid or 0)
-        else:
-            cur = conn.execute(
-                """UPDATE agreement_emergencies
-                   SET batch = ?, generic = ?, start_date = ?, end_date = ?, reason = ?,
-                       confirmed_by = ?, version = version + 1,
-                       updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')
-                   WHERE id = ? AND institution_code = ?""",
-                (*values, record.id, institution_code),
-            )
-            if cur.rowcount != 1:
-                raise RecordNotFound(f"短缺期记录 {record.id} 已不存在")
-            row_id = record.id
+        row_id = _store(conn, _EMERGENCIES, institution_code, record.id, {
+            "batch": record.batch, "generic": record.generic,
+            "start_date": record.start.isoformat(), "end_date": record.end.isoformat(),
+            "reason": record.reason, "confirmed_by": record.confirmed_by,
+        })
     return _emergency(conn.execute(_EMERGENCY_SQL + " WHERE id = ?", (row_id,)).fetchone())
 
 
@@ -276,53 +259,76 @@ def save_exemption(
         errors = validate_exemption(conn, institution_code, record)
         if errors:
             raise RecordInvalid(errors)
-        values = (
-            record.batch, record.generic, record.reason, record.declared_on.isoformat(),
-            record.agreement_start.isoformat() if record.agreement_start else None, record.note,
-        )
-        if record.id is None:
-            cur = conn.execute(
-                """INSERT INTO agreement_exemptions
-                       (institution_code, batch, generic, reason, declared_on, agreement_start, note)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (institution_code, *values),
-            )
-            row_id = int(cur.lastrowid or 0)
-        else:
-            cur = conn.execute(
-                """UPDATE agreement_exemptions
-                   SET batch = ?, generic = ?, reason = ?, declared_on = ?, agreement_start = ?,
-                       note = ?, version = version + 1,
-                       updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')
-                   WHERE id = ? AND institution_code = ?""",
-                (*values, record.id, institution_code),
-            )
-            if cur.rowcount != 1:
-                raise RecordNotFound(f"免考核记录 {record.id} 已不存在")
-            row_id = record.id
+        row_id = _store(conn, _EXEMPTIONS, institution_code, record.id, {
+            "batch": record.batch, "generic": record.generic, "reason": record.reason,
+            "declared_on": record.declared_on.isoformat(),
+            "agreement_start": (record.agreement_start.isoformat()
+                                if record.agreement_start else None),
+            "note": record.note,
+        })
     return _exemption(conn.execute(_EXEMPTION_SQL + " WHERE id = ?", (row_id,)).fetchone())
 
 
 def delete_emergency(conn: sqlite3.Connection, institution_code: str, record_id: int) -> None:
     """Remove one emergency; the figures lose its AV-7/AV-8 effect from then on."""
-    with transaction(conn):
-        cur = conn.execute(
-            "DELETE FROM agreement_emergencies WHERE id = ? AND institution_code = ?",
-            (record_id, institution_code),
-        )
-        if cur.rowcount != 1:
-            raise RecordNotFound(f"短缺期记录 {record_id} 已不存在")
+    _delete(conn, _EMERGENCIES, institution_code, record_id)
 
 
 def delete_exemption(conn: sqlite3.Connection, institution_code: str, record_id: int) -> None:
     """Remove one exemption; the agreement is assessed again (AV-9)."""
+    _delete(conn, _EXEMPTIONS, institution_code, record_id)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A record table and what a missing row is called in the refusal."""
+
+    name: str
+    record: str
+
+
+_EMERGENCIES = _Table("agreement_emergencies", "短缺期记录")
+_EXEMPTIONS = _Table("agreement_exemptions", "免考核记录")
+
+
+def _store(
+    conn: sqlite3.Connection, table: _Table, institution_code: str, record_id: int | None,
+    values: dict[str, object],
+) -> int:
+    """Insert a new row, or update row `record_id` of the institution (its
+    version + 1, updated_at now); the row's id. Emergencies and exemptions are
+    stored the same way, so they share this. The table and column names are
+    this module's constants, never user input."""
+    columns = list(values)
+    if record_id is None:
+        cur = conn.execute(
+            f"INSERT INTO {table.name} (institution_code, {', '.join(columns)})"
+            f" VALUES ({', '.join('?' * (len(columns) + 1))})",
+            (institution_code, *values.values()),
+        )
+        return int(cur.lastrowid or 0)
+    cur = conn.execute(
+        f"UPDATE {table.name} SET {', '.join(f'{c} = ?' for c in columns)},"
+        " version = version + 1,"
+        " updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime')"
+        " WHERE id = ? AND institution_code = ?",
+        (*values.values(), record_id, institution_code),
+    )
+    if cur.rowcount != 1:
+        raise RecordNotFound(f"{table.record} {record_id} 已不存在")
+    return record_id
+
+
+def _delete(
+    conn: sqlite3.Connection, table: _Table, institution_code: str, record_id: int
+) -> None:
     with transaction(conn):
         cur = conn.execute(
-            "DELETE FROM agreement_exemptions WHERE id = ? AND institution_code = ?",
+            f"DELETE FROM {table.name} WHERE id = ? AND institution_code = ?",
             (record_id, institution_code),
         )
         if cur.rowcount != 1:
-            raise RecordNotFound(f"免考核记录 {record_id} 已不存在")
+            raise RecordNotFound(f"{table.record} {record_id} 已不存在")
 
 
 _EMERGENCY_SQL = """SELECT id, uuid, generic, start_date, end_date, batch, reason, confirmed_by
