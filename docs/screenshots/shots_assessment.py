@@ -17,68 +17,32 @@ data, Chinese interface), then saves:
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
-import time
-from pathlib import Path
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))
-
-SIZE = (1440, 900)
+from _shots import demo_window
 
 
 def main() -> int:
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["PHARMACY_DESK_HOME"] = tmp
-        from ui.app import start
-
-        session = start(Path(tmp) / "pharmacy.db", app)
-        window = session.window
-        window.resize(*SIZE)
-
-        def pump(seconds: float) -> None:
-            end = time.monotonic() + seconds
-            while time.monotonic() < end:
-                app.processEvents()
-                time.sleep(0.01)
-
-        def wait_idle(limit: float = 120) -> None:
-            end = time.monotonic() + limit
-            pump(0.2)
-            while not session.worker.is_idle() and time.monotonic() < end:
-                pump(0.05)
-            pump(0.3)
-
-        wait_idle()
-        while window.catalogue.model.rowCount() == 0:
-            wait_idle()
-
+    with demo_window((1440, 900)) as shot:
+        window = shot.window
         window.show_page("assessment")
-        wait_idle()
+        shot.wait_idle()
         page = window.assessment
         while page.result is None:
-            wait_idle()
-        window.grab().save(str(HERE / "assessment.png"))
+            shot.wait_idle()
+        shot.save(window, "assessment.png")
         page.tabs.setCurrentIndex(1)
-        pump(0.3)
-        window.grab().save(str(HERE / "assessment_agreements.png"))
+        shot.pump(0.3)
+        shot.save(window, "assessment_agreements.png")
         page.tabs.setCurrentIndex(0)
 
         window.show_page("payment_standards")
-        wait_idle()
+        shot.wait_idle()
         standards = window.payment_standards
         while standards.table is None:
-            wait_idle()
+            shot.wait_idle()
         standards.view.selectRow(1)
-        pump(0.3)
-        window.grab().save(str(HERE / "payment_standards.png"))
-        session.worker.shutdown()
+        shot.pump(0.3)
+        shot.save(window, "payment_standards.png")
+        shot.session.worker.shutdown()
     return 0
 
 

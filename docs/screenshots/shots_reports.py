@@ -23,17 +23,13 @@ and then the window's reports page with the agreements report previewed
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))
+from _shots import HERE, start_window
 
 AS_OF = dt.date(2026, 6, 30)
 SIZE = (1440, 860)
@@ -88,39 +84,18 @@ def pdf_shots(tmp: Path) -> Path:
 
 
 def window_shot(db: Path, tmp: Path) -> None:
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication(sys.argv)
-    os.environ["PHARMACY_DESK_HOME"] = str(tmp / "home")
-    from ui.app import start
-
-    session = start(db, app)
-    window = session.window
-    window.resize(*SIZE)
-
-    def pump(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
-
-    def wait_idle(limit: float = 120) -> None:
-        end = time.monotonic() + limit
-        pump(0.2)
-        while not session.worker.is_idle() and time.monotonic() < end:
-            pump(0.05)
-        pump(0.3)
-
-    wait_idle()
+    shot = start_window(db, tmp / "home", SIZE, tmp)
+    window = shot.window
+    shot.wait_idle()
     window.show_page("reports")
-    wait_idle()
+    shot.wait_idle()
     page = window.reports
     page.set_choice("agreements", AS_OF)
     page.generate()
-    wait_idle()
-    pump(0.5)
-    window.grab().save(str(HERE / "report_page.png"))
-    session.close()
+    shot.wait_idle()
+    shot.pump(0.5)
+    shot.save(window, "report_page.png")
+    shot.session.close()
 
 
 def main() -> int:

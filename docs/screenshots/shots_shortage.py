@@ -16,81 +16,48 @@ builds the demo data, in Chinese), opens 短缺药品上报 and saves:
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))
-
-SIZE = (1440, 900)
+from _shots import HERE, demo_window
 
 
 def main() -> int:
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["PHARMACY_DESK_HOME"] = tmp
-        from ui.app import start
-
-        session = start(Path(tmp) / "pharmacy.db", app)
-        window = session.window
-        window.resize(*SIZE)
-
-        def pump(seconds: float) -> None:
-            end = time.monotonic() + seconds
-            while time.monotonic() < end:
-                app.processEvents()
-                time.sleep(0.01)
-
-        def wait_idle(limit: float = 120) -> None:
-            end = time.monotonic() + limit
-            pump(0.2)
-            while not session.worker.is_idle() and time.monotonic() < end:
-                pump(0.05)
-            pump(0.3)
-
-        wait_idle()
-        while window.catalogue.model.rowCount() == 0:
-            wait_idle()
+    with demo_window((1440, 900)) as shot:
+        window = shot.window
         window.show_page("shortage")
         # Pages may be built on first use (MainWindow.page); older windows
         # hold them as attributes.
         page = window.page("shortage") if hasattr(type(window), "page") else window.shortage
-        wait_idle()
+        shot.wait_idle()
         while page.overview is None:
-            wait_idle()
+            shot.wait_idle()
         page.report_view.selectRow(2)
-        pump(0.3)
-        window.grab().save(str(HERE / "shortage_list.png"))
+        shot.pump(0.3)
+        shot.save(window, "shortage_list.png")
 
         nitro = next(
             i for i in range(page.proposals.rowCount())
             if page.proposals.row_at(i).product.generic_name == "硝酸甘油"
         )
         page.draft_from(nitro)
-        wait_idle()
+        shot.wait_idle()
         form = page.form
         form.stock.setText("120")
         form.clinical_impact.setPlainText("心绞痛急性发作首选急救药，门诊及家庭医生签约患者常备。")
         form.measures.setPlainText("每日联系配送企业催货；已向县人民医院药剂科申请调剂 2 瓶。")
-        wait_idle()
+        shot.wait_idle()
         form.save_now()
-        wait_idle()
+        shot.wait_idle()
         form.clinical_impact.setFocus()
-        pump(0.3)
-        window.grab().save(str(HERE / "shortage_form.png"))
+        shot.pump(0.3)
+        shot.save(window, "shortage_form.png")
 
-        pdf = Path(tmp) / "shortage.pdf"
+        pdf = shot.tmp / "shortage.pdf"
         form.print_pdf(pdf)
-        wait_idle()
-        session.close()
+        shot.wait_idle()
+        shot.session.close()
         pdftoppm = shutil.which("pdftoppm")
         if pdftoppm is None:
             print("pdftoppm (poppler-utils) is missing: shortage_pdf.png not made", file=sys.stderr)
