@@ -14,22 +14,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 
+from ui.column_model import AnyIndex, ColumnRowsModel, pct
 from ui.i18n import N_, tr
 
 if TYPE_CHECKING:
     from pharmacy_app.agreement_records import EmergencyRecord, ExemptionRecord
     from pharmacy_app.indicators.agreement_detail import AgreementRow, LineRow
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 R = TypeVar("R")
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -77,10 +71,6 @@ def qty_text(value: int | Fraction | None) -> str:
     return f"{float(value):,.2f}"
 
 
-def pct(value: Fraction | float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{float(value) * 100:.{digits}f}%"
-
-
 def yuan(fen: int) -> str:
     return f"{fen / 100:,.2f}"
 
@@ -97,33 +87,13 @@ class Column(Generic[R]):
     bold: Callable[[R], bool] | None = None
 
 
-class ColumnTableModel(QAbstractTableModel, Generic[R]):
+class ColumnTableModel(ColumnRowsModel[R]):
     """Rows of one kind of object shown through a list of `Column`s."""
 
+    _columns: list[Column[R]]
+
     def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._columns = list(columns)
-        self._rows: list[R] = []
-
-    def set_rows(self, rows: Sequence[R]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[R]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> R:
-        return self._rows[row]
-
-    def column_titles(self) -> list[str]:
-        return [c.title for c in self._columns]
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._columns)
+        super().__init__(columns, parent)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -153,23 +123,6 @@ class ColumnTableModel(QAbstractTableModel, Generic[R]):
     def extra_data(self, item: R, column: int, role: int) -> Any:
         """Roles a subclass adds (the progress delegate's figures)."""
         return None
-
-    def headerData(  # noqa: N802
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return tr(self._columns[section].title)
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 # ---------------------------------------------------------------------------

@@ -11,29 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
-AnyIndex = QModelIndex | QPersistentModelIndex
+from ui.column_model import AnyIndex, ColumnRowsModel, pct
+
+__all__ = ["GOOD", "WARNING", "Column", "ColumnTableModel", "pct"]  # pct: where the pages look
+
 R = TypeVar("R")
 
 WARNING = QColor("#c62828")
 GOOD = QColor("#2e7d32")
-
-
-def pct(value: Fraction | float | None, digits: int = 1) -> str:
-    """A share as a percentage; '–' when nothing was judged (null)."""
-    return "–" if value is None else f"{float(value) * 100:.{digits}f}%"
 
 
 @dataclass(frozen=True)
@@ -49,18 +39,13 @@ class Column(Generic[R]):
     tooltip: Callable[[R], str] | None = None
 
 
-class ColumnTableModel(QAbstractTableModel, Generic[R]):
+class ColumnTableModel(ColumnRowsModel[R]):
     """Rows of one kind shown through a list of `Column`s."""
 
-    def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._columns = list(columns)
-        self._rows: list[R] = []
+    _columns: list[Column[R]]
 
-    def set_rows(self, rows: Sequence[R]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+    def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None) -> None:
+        super().__init__(columns, parent)
 
     def set_columns(self, columns: Sequence[Column[R]], rows: Sequence[R]) -> None:
         """New columns and rows at once (a column may depend on a threshold)."""
@@ -69,25 +54,10 @@ class ColumnTableModel(QAbstractTableModel, Generic[R]):
         self._rows = list(rows)
         self.endResetModel()
 
-    def rows(self) -> list[R]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> R:
-        return self._rows[row]
-
-    def column_titles(self) -> list[str]:
-        return [c.title for c in self._columns]
-
     def cell(self, row: int, title: str) -> str:
         """The text shown in `row` under the (English) column `title` — for tests and export."""
         column = next(c for c in self._columns if c.title == title)
         return column.text(self._rows[row])
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -109,20 +79,3 @@ class ColumnTableModel(QAbstractTableModel, Generic[R]):
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
-
-    def headerData(  # noqa: N802
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return QCoreApplication.translate("SupplierPaymentModels", self._columns[section].title)
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
