@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QTableView, QWidget
 
 from ui.i18n import tr
 from ui.worker import Changes, DbWorker
@@ -50,6 +50,16 @@ def message_label() -> QLabel:
     label.setWordWrap(True)
     label.hide()
     return label
+
+
+def fit_columns(view: QTableView, widest: int = 280) -> None:
+    """Columns as wide as their contents plus a margin, but none wider than
+    `widest`, so one long text does not push the rest off screen. The last
+    column stretches, so it is left alone."""
+    view.resizeColumnsToContents()
+    header = view.horizontalHeader()
+    for c in range(header.count() - 1):
+        header.resizeSection(c, min(header.sectionSize(c) + 12, widest))
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from ui.agreements.models import (
     qty_text,
 )
 from ui.i18n import tr
+from ui.page_parts import fit_columns
 from ui.tables import make_table_view
 from ui.worker import Changes, DbWorker, OpContext
 
@@ -56,13 +57,6 @@ if TYPE_CHECKING:
 
 ERROR_STYLE = "color: #b3261e;"
 RECORD_TABLES = ("agreement_emergencies", "agreement_exemptions", "agreements", "institutions")
-
-
-def _fit(view: Any) -> None:
-    view.resizeColumnsToContents()
-    header = view.horizontalHeader()
-    for c in range(header.count() - 1):
-        header.resizeSection(c, min(header.sectionSize(c) + 12, 280))
 
 
 def _qdate(day: dt.date) -> QDate:
@@ -140,7 +134,7 @@ class LinesDialog(QDialog):
                 qty_text(s.non_selected_qty), qty_text(excluded), qty_text(s.substitute_qty),
             )
         )
-        _fit(self.view)
+        fit_columns(self.view)
 
 
 class RecordsDialog(QDialog):
@@ -237,7 +231,7 @@ class RecordsDialog(QDialog):
     def _loaded(self, records: Records) -> None:
         self.records = records
         self.model.set_rows(self._rows_of(records))
-        _fit(self.view)
+        fit_columns(self.view)
         self._fill_generics(records.agreements)
         self._selection_changed()
         self.records_shown.emit()

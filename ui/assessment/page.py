@@ -35,9 +35,8 @@ from PySide6.QtWidgets import (
 from ui.essential.page import PAGE_STYLE, FigureCard
 from ui.home.page import level_name
 from ui.i18n import N_, tr
-from ui.page_parts import AsOfPage, message_label, page_header
+from ui.page_parts import AsOfPage, fit_columns, message_label, page_header
 from ui.suppliers.models import Column, ColumnTableModel
-from ui.suppliers.page import fit_columns
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
 

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -46,7 +45,7 @@ from ui.essential.columns import (
 )
 from ui.essential.models import RowColumn, RowTableModel
 from ui.home.page import level_name
-from ui.page_parts import AsOfPage, message_label, page_header
+from ui.page_parts import AsOfPage, fit_columns, message_label, page_header
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
 
@@ -138,13 +137,6 @@ def share_float(value: Fraction | None) -> float | None:
 
 
 
-def _fit_columns(view: QTableView) -> None:
-    view.resizeColumnsToContents()
-    header = view.horizontalHeader()
-    for c in range(header.count() - 1):
-        header.resizeSection(c, min(header.sectionSize(c) + 12, 260))
-
-
 class FigureCard(QFrame):
     """A clickable figure: caption, big value, detail line. Click = drill down."""
 
@@ -209,7 +201,7 @@ class RowsDialog(QDialog):
         self.model = model
         model.setParent(self)
         self.view = make_table_view(model, "drillTable")
-        _fit_columns(self.view)
+        fit_columns(self.view, 260)
         layout.addWidget(self.view, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -475,7 +467,7 @@ class EssentialPage(AsOfPage):
         self.activate_model.set_rows(loaded.inactive_essential)
         self.structure_model.set_rows(f.structure)
         for view in (self.retire_view, self.entries_view, self.activate_view, self.structure_view):
-            _fit_columns(view)
+            fit_columns(view, 260)
         self._set_tab_titles()
 
     def basis_text(self, f: EssentialFigures) -> str:

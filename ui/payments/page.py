@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from ui.essential.page import PAGE_STYLE, FigureCard
 from ui.home.page import level_name
-from ui.page_parts import AsOfPage, message_label, page_header
+from ui.page_parts import AsOfPage, fit_columns, message_label, page_header
 from ui.payments.columns import (
     CALENDAR_COLUMNS,
     LATE_COLUMNS,
@@ -41,7 +41,6 @@ from ui.payments.columns import (
     yuan,
 )
 from ui.suppliers.models import Column, ColumnTableModel, pct
-from ui.suppliers.page import fit_columns
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
 

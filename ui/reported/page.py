@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.page_parts import AsOfPage, page_header
+from ui.page_parts import AsOfPage, fit_columns, page_header
 from ui.reported.model import ReportModel
 from ui.tables import make_table_view
 from ui.worker import Changes, DbWorker, OpContext
@@ -182,10 +182,7 @@ class ReportedPage(AsOfPage):
         self.model.set_report(report)
         self.method_label.setText(METHOD)
         self.profile_label.setText(self.tr("Policy profile: {0}").format(report.profile))
-        self.view.resizeColumnsToContents()
-        header = self.view.horizontalHeader()
-        for c in range(header.count() - 1):
-            header.resizeSection(c, min(header.sectionSize(c) + 12, 240))
+        fit_columns(self.view, 240)
         self._show_summary()
         self._update_buttons()
         self.report_shown.emit()

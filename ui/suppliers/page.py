@@ -23,14 +23,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.home.page import level_name
-from ui.page_parts import AsOfPage, page_header
+from ui.page_parts import AsOfPage, fit_columns, page_header
 from ui.suppliers.columns import (
     DELAYED_COLUMNS,
     LINE_COLUMNS,
@@ -53,13 +52,6 @@ if TYPE_CHECKING:  # the domain pulls in sqlite-utils: imported on the worker on
 
 # Tables whose change can move a figure.
 WATCHED = ("purchase_lines", "products", "institutions", "policy_profiles", "app_settings")
-
-
-def fit_columns(view: QTableView, widest: int = 280) -> None:
-    view.resizeColumnsToContents()
-    header = view.horizontalHeader()
-    for c in range(header.count() - 1):
-        header.resizeSection(c, min(header.sectionSize(c) + 12, widest))
 
 
 def load_overview(conn: object, as_of: dt.date | None) -> SupplierOverview:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.i18n import N_
-from ui.page_parts import AsOfPage, message_label, page_header
+from ui.page_parts import AsOfPage, fit_columns, message_label, page_header
 from ui.reported.page import current_user
 from ui.tables import make_table_view
 from ui.tickets.dialogs import StepDialog, TicketDialog, refusal_text
@@ -169,10 +169,7 @@ class TicketsPage(AsOfPage):
         self.message.hide()
         overdue = sum(1 for v in views if v.escalated)
         self.count_label.setText(self.tr("{0} shown, {1} overdue").format(len(views), overdue))
-        self.view.resizeColumnsToContents()
-        header = self.view.horizontalHeader()
-        for c in range(header.count() - 1):
-            header.resizeSection(c, min(header.sectionSize(c) + 12, 240))
+        fit_columns(self.view, 240)
         if selected is not None:
             self.select_ticket(selected.ticket.id)
         self._update_buttons()
