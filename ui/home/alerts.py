@@ -36,6 +36,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 
 from ui.i18n import N_, tr
+from ui.page_parts import fit_columns
 from ui.tables import make_table_view
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -291,11 +292,8 @@ class AlertsPanel(QWidget):
         for row, item in enumerate(self.model.items):
             if item.is_heading:
                 self.view.setSpan(row, 0, 1, len(COLUMNS))
-        self.view.resizeColumnsToContents()
-        header = self.view.horizontalHeader()
-        for c in range(header.count() - 1):
-            header.resizeSection(c, min(header.sectionSize(c) + 12, 320))
-        header.resizeSection(0, 70)
+        fit_columns(self.view, 320)
+        self.view.horizontalHeader().resizeSection(0, 70)
         count = self.model.alert_count()
         self.heading.setText(self.tr("Alerts as of {0} ({1})").format(as_of, count))
         self.note.setText(
