@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.i18n import tr
 from ui.worker import Changes, DbWorker
@@ -180,6 +187,29 @@ class AsOfPage(WatchingPage):
         super().__init__(worker, parent)
         self._date_chosen = False
         self._setting_date = False
+
+    def _add_header(
+        self,
+        layout: QVBoxLayout,
+        title: str,
+        *,
+        institution: bool = True,
+        profile: bool = True,
+        controls: Sequence[QWidget] = (),
+    ) -> PageHeader:
+        """`page_header(...)` added to `layout`, its widgets kept as the page's
+        `title`, `date_edit`, `institution_label` and `profile_label`, and the
+        date wired to reload."""
+        header = page_header(title, institution=institution, profile=profile,
+                             controls=controls)
+        self.title, self.date_edit = header.title, header.date_edit
+        if header.institution_label is not None:
+            self.institution_label = header.institution_label
+        if header.profile_label is not None:
+            self.profile_label = header.profile_label
+        self.date_edit.dateChanged.connect(self._date_changed)
+        layout.addLayout(header.layout)
+        return header
 
     def as_of(self) -> dt.date:
         return self.date_edit.date().toPython()  # type: ignore[no-any-return]

@@ -39,7 +39,7 @@ from ui.agreements.models import (
     qty_text,
 )
 from ui.i18n import N_, tr
-from ui.page_parts import AsOfPage, message_label, page_header
+from ui.page_parts import AsOfPage, message_label
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
 
@@ -108,12 +108,8 @@ class AgreementsPage(AsOfPage):
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
 
-        header = page_header(self.tr("Agreed volumes"))
-        self.title, self.date_edit = header.title, header.date_edit
-        self.institution_label, self.profile_label = header.institution_label, header.profile_label
+        self._add_header(outer, self.tr("Agreed volumes"))
         self.profile_label.setObjectName("profileLabel")
-        self.date_edit.dateChanged.connect(self._date_changed)
-        outer.addLayout(header.layout)
 
         bar = QHBoxLayout()
         self.filter_combo = QComboBox()

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from ui.essential.page import PAGE_STYLE, FigureCard
 from ui.home.page import level_name
 from ui.i18n import N_, tr
-from ui.page_parts import AsOfPage, fit_columns, message_label, page_header
+from ui.page_parts import AsOfPage, fit_columns, message_label
 from ui.suppliers.models import Column, ColumnTableModel
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
@@ -268,12 +268,8 @@ class AssessmentPage(AsOfPage):
         for key, name in BASIS_NAMES.items():
             self.basis_combo.addItem(tr(name), key)
         self.basis_combo.currentIndexChanged.connect(lambda _i: self.load())
-        header = page_header(self.tr("Assessment"), controls=(
+        self._add_header(outer, self.tr("Assessment"), controls=(
             QLabel(self.tr("Year basis")), self.basis_combo))
-        self.title, self.date_edit = header.title, header.date_edit
-        self.institution_label, self.profile_label = header.institution_label, header.profile_label
-        self.date_edit.dateChanged.connect(self._date_changed)
-        outer.addLayout(header.layout)
 
         self.message = message_label()
         outer.addWidget(self.message)

@@ -45,7 +45,7 @@ from ui.essential.columns import (
 )
 from ui.essential.models import RowColumn, RowTableModel
 from ui.home.page import level_name
-from ui.page_parts import AsOfPage, fit_columns, message_label, page_header
+from ui.page_parts import AsOfPage, fit_columns, message_label
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
 
@@ -241,19 +241,14 @@ class EssentialPage(AsOfPage):
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(10)
 
-        header = page_header(self.tr("Essential drugs"))
-        self.title, self.date_edit = header.title, header.date_edit
-        self.institution_label, self.profile_label = header.institution_label, header.profile_label
+        top = self._add_header(outer, self.tr("Essential drugs")).layout
         self.profile_label.setObjectName("profileLabel")
-        self.date_edit.dateChanged.connect(self._date_changed)
-        top = header.layout
         self.check_list_button = QPushButton(self.tr("Check list against PDF…"))
         self.check_list_button.setToolTip(
             self.tr("Compare the stored essential list with the official PDF, entry by entry")
         )
         self.check_list_button.clicked.connect(self.open_list_check)
         top.addWidget(self.check_list_button)
-        outer.addLayout(top)
 
         self.message = message_label()
         outer.addWidget(self.message)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ui.essential.page import PAGE_STYLE
 from ui.i18n import N_, tr
-from ui.page_parts import AsOfPage, fit_columns, message_label, page_header
+from ui.page_parts import AsOfPage, fit_columns, message_label
 from ui.suppliers.models import Column, ColumnTableModel
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
@@ -111,11 +111,7 @@ class PaymentStandardsPage(AsOfPage):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
-        header = page_header(self.tr("Payment standards"))
-        self.title, self.date_edit = header.title, header.date_edit
-        self.institution_label, self.profile_label = header.institution_label, header.profile_label
-        self.date_edit.dateChanged.connect(self._date_changed)
-        outer.addLayout(header.layout)
+        self._add_header(outer, self.tr("Payment standards"))
 
         self.message = message_label()
         outer.addWidget(self.message)

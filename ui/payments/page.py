@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from ui.essential.page import PAGE_STYLE, FigureCard
 from ui.home.page import level_name
-from ui.page_parts import AsOfPage, fit_columns, message_label, page_header
+from ui.page_parts import AsOfPage, fit_columns, message_label
 from ui.payments.columns import (
     CALENDAR_COLUMNS,
     LATE_COLUMNS,
@@ -121,11 +121,7 @@ class PaymentsPage(AsOfPage):
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
 
-        header = page_header(self.tr("Payments"))
-        self.title, self.date_edit = header.title, header.date_edit
-        self.institution_label, self.profile_label = header.institution_label, header.profile_label
-        self.date_edit.dateChanged.connect(self._date_changed)
-        outer.addLayout(header.layout)
+        self._add_header(outer, self.tr("Payments"))
 
         self.message = message_label()
         outer.addWidget(self.message)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.page_parts import AsOfPage, fit_columns, page_header
+from ui.page_parts import AsOfPage, fit_columns
 from ui.reported.model import ReportModel
 from ui.tables import make_table_view
 from ui.worker import Changes, DbWorker, OpContext
@@ -95,12 +95,8 @@ class ReportedPage(AsOfPage):
         self.year_spin.setValue(dt.date.today().year + 1)
         # A report year picked counts like a day picked: both are the user's choice.
         self.year_spin.valueChanged.connect(self._date_changed)
-        header = page_header(self.tr("Reported volumes (AV-10)"), institution=False,
-                             controls=(QLabel(self.tr("Report year")), self.year_spin))
-        self.title, self.date_edit = header.title, header.date_edit
-        self.profile_label = header.profile_label
-        self.date_edit.dateChanged.connect(self._date_changed)
-        outer.addLayout(header.layout)
+        self._add_header(outer, self.tr("Reported volumes (AV-10)"), institution=False,
+                         controls=(QLabel(self.tr("Report year")), self.year_spin))
 
         self.method_label = QLabel()
         self.method_label.setObjectName("methodNote")

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.home.page import level_name
-from ui.page_parts import AsOfPage, fit_columns, page_header
+from ui.page_parts import AsOfPage, fit_columns
 from ui.suppliers.columns import (
     DELAYED_COLUMNS,
     LINE_COLUMNS,
@@ -94,11 +94,7 @@ class SuppliersPage(AsOfPage):
         outer.setContentsMargins(16, 12, 16, 10)
         outer.setSpacing(8)
 
-        header = page_header(self.tr("Suppliers"))
-        self.title, self.date_edit = header.title, header.date_edit
-        self.institution_label, self.profile_label = header.institution_label, header.profile_label
-        self.date_edit.dateChanged.connect(self._date_changed)
-        outer.addLayout(header.layout)
+        self._add_header(outer, self.tr("Suppliers"))
 
         self.rules_label = QLabel()
         self.rules_label.setObjectName("rulesLabel")

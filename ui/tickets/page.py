@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.i18n import N_
-from ui.page_parts import AsOfPage, fit_columns, message_label, page_header
+from ui.page_parts import AsOfPage, fit_columns, message_label
 from ui.reported.page import current_user
 from ui.tables import make_table_view
 from ui.tickets.dialogs import StepDialog, TicketDialog, refusal_text
@@ -76,11 +76,8 @@ class TicketsPage(AsOfPage):
         for key, name in FILTER_NAMES:
             self.filter_combo.addItem(self.tr(name), key)
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.load())
-        header = page_header(self.tr("Supply problems (SUP-4)"), institution=False,
-                             profile=False, controls=(QLabel(self.tr("Show")), self.filter_combo))
-        self.date_edit = header.date_edit
-        self.date_edit.dateChanged.connect(self._date_changed)
-        outer.addLayout(header.layout)
+        self._add_header(outer, self.tr("Supply problems (SUP-4)"), institution=False,
+                         profile=False, controls=(QLabel(self.tr("Show")), self.filter_combo))
 
         self.rule_label = QLabel()
         self.rule_label.setWordWrap(True)
