@@ -37,6 +37,7 @@ A response before the order is bucket 0.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -47,7 +48,7 @@ UNKNOWN = -1
 FULL_REBUILD_ORDERS = 20_000
 QTY_SCALE = 1_000_000
 
-SCHEMA = 4  # summary_state 'schema' of the tables this module reads
+SCHEMA = 5  # summary_state 'schema' of the tables this module reads
 _SUM_TABLES = ("ps_code_year", "ps_supplier_month", "ps_month", "ps_pay3", "ps_pay2_day")
 _ALL_TABLES = ("purchase_facts", *_SUM_TABLES, "ps_pay2_orders")
 
@@ -93,12 +94,46 @@ def _profile_params(conn: sqlite3.Connection) -> tuple[int, int]:
 
 
 def _has_tables(conn: sqlite3.Connection) -> bool:
-    """Migration 0007 applied, in the form this module reads."""
+    """Migration 0007 applied, in the form this module reads.
+
+    A file whose summary tables have an older layout (written by a build of
+    this feature in development) has them dropped and created afresh from
+    the migration's own DDL: they hold derived data only, rebuilt on the
+    next refresh. Without write access the figures come from the lines.
+    """
     if conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'summary_state'"
     ).fetchone() is None:
         return False
-    return state_value(conn, "schema") == SCHEMA
+    if state_value(conn, "schema") == SCHEMA:
+        return True
+    try:
+        with transaction(conn):
+            if state_value(conn, "schema") != SCHEMA:
+                _recreate(conn)
+    except sqlite3.OperationalError as exc:
+        if not _cannot_write(exc):
+            raise
+        return False
+    return True
+
+
+# Tables of earlier development layouts, dropped with the rest.
+FORMER_OBJECTS = ("purchase_paid_steps", "ps_code_month")
+
+
+def _recreate(conn: sqlite3.Connection) -> None:
+    from db.steps import m0007_purchase_summary as step
+
+    objects = conn.execute(
+        """SELECT type, name FROM sqlite_master
+           WHERE type IN ('table', 'trigger') AND name IN (SELECT value FROM json_each(?))""",
+        (json.dumps([*step.OBJECTS, *FORMER_OBJECTS]),),
+    ).fetchall()
+    for kind, name in sorted(objects, key=lambda o: o[0] != "trigger"):
+        conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+    for statement in step.statements():
+        conn.execute(statement)
 
 
 def _is_current(conn: sqlite3.Connection, state: dict[str, object],
@@ -435,8 +470,10 @@ def products_generation(conn: sqlite3.Connection) -> int | None:
     return None if value is None else int(value)
 
 
-def store_specs(conn: sqlite3.Connection, generation: int, rows: list[tuple]) -> None:
-    """Keep the catalogue's 品规 (essential.stored_catalogue_specs) for products `generation`.
+def store_specs(conn: sqlite3.Connection, generation: int, rows: list[tuple],
+                raw: list[tuple]) -> None:
+    """Keep the catalogue's 品规 and raw groups (essential.stored_catalogue_specs) for
+    products `generation`.
 
     Skipped when the database cannot be written: the caller has its rows anyway.
     """
@@ -449,6 +486,10 @@ def store_specs(conn: sqlite3.Connection, generation: int, rows: list[tuple]) ->
                 """INSERT INTO ps_catalogue_specs (key_name, key_form, key_spec, generic_name,
                        dosage_form, specification, essential, codes)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+            conn.execute("DELETE FROM ps_catalogue_raw")
+            conn.executemany(
+                """INSERT INTO ps_catalogue_raw (generic_name, dosage_form, specification, codes)
+                   VALUES (?, ?, ?, ?)""", raw)
             conn.execute(
                 "INSERT INTO summary_state (key, value) VALUES ('specs_gen', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (generation,))
@@ -483,3 +524,22 @@ def product_flags_current(conn: sqlite3.Connection) -> bool:
             raise
         return False
     return True
+
+
+def stored_raw_groups(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]] | None:
+    """The active drugs' raw (name, form, spec) groups kept with the 品规, if current.
+
+    (name, form, spec, codes joined by U+001F), or None when the catalogue
+    changed since they were stored (essential.stored_catalogue_specs stores them).
+    """
+    gen = products_generation(conn)
+    if gen is None or gen != state_value(conn, "specs_gen"):
+        return None
+    cur = conn.cursor()
+    cur.row_factory = None
+    try:
+        return cur.execute(
+            "SELECT generic_name, dosage_form, specification, codes FROM ps_catalogue_raw "
+            "ORDER BY seq").fetchall()
+    finally:
+        cur.close()

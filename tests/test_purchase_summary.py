@@ -299,3 +299,22 @@ def test_pay_and_sup_for_a_period_ending_before_as_of(shop, tmp_path, monkeypatc
             slow = (compute_payments(shop, inst, as_of, profile, period).to_json(),
                     [s.to_json() for s in compute_suppliers(shop, inst, as_of, profile, period)])
         assert fast == slow, period
+
+
+def test_older_summary_layout_is_recreated_then_rebuilt(shop, monkeypatch):
+    """A file holding an earlier layout of the derived tables gets them afresh (same figures)."""
+    shop.execute(
+        """INSERT INTO purchase_lines (order_id, line_no, institution_code, code, qty, amount_fen,
+               ordered_at, responded_at, supplier)
+           VALUES ('L1', '1', ?, ?, 2, 500, '2026-03-02 09:00:00', '2026-03-02 10:00:00', '甲')""",
+        (INSTITUTION, D1))
+    assert purchase_summary.ensure_fresh(shop) is not None
+    shop.execute("UPDATE summary_state SET value = 4 WHERE key = 'schema'")
+    shop.execute("DROP TABLE ps_catalogue_raw")
+    shop.execute("CREATE TABLE purchase_paid_steps (paid_on TEXT)")
+    assert purchase_summary.ensure_fresh(shop) is not None
+    tables = {r[0] for r in shop.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "ps_catalogue_raw" in tables and "purchase_paid_steps" not in tables
+    triggers = {r[0] for r in shop.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"ps_lines_insert", "ps_payments_delete", "ps_products_vbp"} <= triggers
+    assert_same(shop, monkeypatch)

@@ -20,6 +20,9 @@ left to the batch scan), so a bulk import pays nothing per row.
 
 from __future__ import annotations
 
+import re
+import sqlite3
+
 from sqlite_utils import Database
 
 NAME = "0007_purchase_summary"
@@ -36,7 +39,7 @@ CREATE TABLE summary_state (
     key TEXT PRIMARY KEY,
     value
 );
-INSERT INTO summary_state (key, value) VALUES ('built', 0), ('products_gen', 0), ('schema', 4);
+INSERT INTO summary_state (key, value) VALUES ('built', 0), ('products_gen', 0), ('schema', 5);
 
 CREATE TABLE summary_dirty_orders (order_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE summary_dirty_codes (code TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -142,6 +145,15 @@ CREATE TABLE ps_product_flags (
     conversion INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+-- ED-2: the active drugs grouped by raw (通用名, 剂型, 规格), matched once a group.
+CREATE TABLE ps_catalogue_raw (
+    seq INTEGER PRIMARY KEY,
+    generic_name TEXT NOT NULL,
+    dosage_form TEXT NOT NULL,
+    specification TEXT,
+    codes TEXT NOT NULL
+);
+
 -- ED-1: the 品规 of the active catalogue, rebuilt when products change.
 CREATE TABLE ps_catalogue_specs (
     seq INTEGER PRIMARY KEY,
@@ -210,6 +222,24 @@ BEGIN
     INSERT OR IGNORE INTO summary_dirty_codes (code) VALUES (new.code);
 END;
 """
+
+
+def statements() -> list[str]:
+    """SCHEMA as single statements (a trigger body's semicolons kept inside it)."""
+    out: list[str] = []
+    pending = ""
+    for part in SCHEMA.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending.strip())
+            pending = ""
+    return out
+
+
+# Every table and trigger SCHEMA creates (purchase_summary re-creates them
+# when a file holds an older layout of these derived tables).
+OBJECTS = sorted(set(re.findall(r"CREATE (?:TABLE|TRIGGER) (\w+)", SCHEMA)))
 
 
 def apply(db: Database) -> None:

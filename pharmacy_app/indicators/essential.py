@@ -366,19 +366,24 @@ def stored_catalogue_specs(conn: sqlite3.Connection) -> list[SpecRow]:
                 """SELECT key_name, key_form, key_spec, generic_name, dosage_form, specification,
                           essential, codes FROM ps_catalogue_specs ORDER BY seq""", ())
         ]
-    specs = _group_catalogue_specs(conn)
+    rows = _tuples(conn, _SPEC_GROUPS_SQL, ())
+    specs = _specs_of_raw_groups(rows)
     if gen is not None:
         purchase_summary.store_specs(conn, gen, [
             (*s.key, s.generic_name, s.dosage_form, s.specification, int(s.essential),
              "\x1f".join(s.codes))
             for s in specs
-        ])
+        ], [(name, form, spec, codes) for name, form, spec, _e, codes, _first in rows])
     return specs
 
 
 def _group_catalogue_specs(conn: sqlite3.Connection) -> list[SpecRow]:
     """The 品规 grouped from the products table: raw (name, form, spec) in SQL, keys here."""
-    rows = _tuples(conn, _SPEC_GROUPS_SQL, ())
+    return _specs_of_raw_groups(_tuples(conn, _SPEC_GROUPS_SQL, ()))
+
+
+def _specs_of_raw_groups(rows: list[tuple]) -> list[SpecRow]:
+    """SpecRows from _SPEC_GROUPS_SQL rows."""
     return _merge_specs(
         (name, form, spec, bool(essential), codes.split("\x1f"))
         for name, form, spec, essential, codes, _first in rows
@@ -448,21 +453,18 @@ def _stored_list_entries(
 
     Matching reads only a product's name, form and spec (and the name
     mappings), so products sharing all three match the same entries: 90,000
-    products are ~20,000 such groups. Rows come as plain tuples (sqlite3.Row
-    objects for every product took most of ED-2's time).
+    products are ~20,000 such groups, kept with the stored 品规
+    (ps_catalogue_raw) so the products table is not read (that read took
+    most of ED-2's time).
     """
-    groups: dict[tuple[str, str, str], list[str]] = {}
-    for code, name, form, spec in _tuples(
-        conn, "SELECT code, generic_name, dosage_form, specification FROM products "
-              "WHERE active AND kind = 'drug'", ()):
-        codes = groups.get((name, form, spec))
-        if codes is None:
-            groups[(name, form, spec)] = [code]
-        else:
-            codes.append(code)
-    reps = [_CountedGroup(codes[0], *key) for key, codes in groups.items()]
+    stored = purchase_summary.stored_raw_groups(conn)
+    if stored is None:
+        stored = [(name, form, spec, codes) for name, form, spec, _e, codes, _first
+                  in _tuples(conn, _SPEC_GROUPS_SQL, ())]
+    groups = [(name, form, spec, codes.split("\x1f")) for name, form, spec, codes in stored]
+    reps = [_CountedGroup(codes[0], name, form, spec) for name, form, spec, codes in groups]
     return _list_entries(conn, as_of, lambda: reps,
-                         expand={codes[0]: codes for codes in groups.values()})
+                         expand={codes[0]: codes for *_raw, codes in groups})
 
 
 def _amounts_by_month_and_code(
