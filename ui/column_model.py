@@ -53,8 +53,12 @@ class ColumnRowsModel(QAbstractTableModel, Generic[R]):
     def row_at(self, row: int) -> R:
         return self._rows[row]
 
+    def column_title(self, section: int) -> str:
+        """The English title of column `section` (a column object's `title`)."""
+        return str(self._columns[section].title)
+
     def column_titles(self) -> list[str]:
-        return [c.title for c in self._columns]
+        return [self.column_title(i) for i in range(len(self._columns))]
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._rows)
@@ -71,7 +75,7 @@ class ColumnRowsModel(QAbstractTableModel, Generic[R]):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return tr(self._columns[section].title)
+            return tr(self.column_title(section))
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:

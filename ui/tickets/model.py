@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from ui.column_model import AnyIndex, ColumnRowsModel
 from ui.i18n import N_, tr
 
 if TYPE_CHECKING:
     from pharmacy_app.tickets import TicketView
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 OVERDUE_TEXT = QColor("#b3261e")
 OVERDUE_BACK = QColor("#fde7e7")
@@ -65,7 +64,9 @@ def last_step(v: TicketView) -> str:
     return f"{day.isoformat()} {text}"
 
 
-class TicketModel(QAbstractTableModel):
+class TicketModel(ColumnRowsModel["TicketView"]):
+    """The columns are fixed: titles here, texts in `_text`."""
+
     COLUMNS = (
         N_("No."),
         N_("Product"),
@@ -80,28 +81,13 @@ class TicketModel(QAbstractTableModel):
     )
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[TicketView] = []
+        super().__init__(self.COLUMNS, parent)
 
-    def set_rows(self, rows: list[TicketView]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[TicketView]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> TicketView:
-        return self._rows[row]
+    def column_title(self, section: int) -> str:
+        return self.COLUMNS[section]
 
     def row_of_id(self, ticket_id: int) -> int | None:
         return next((i for i, v in enumerate(self._rows) if v.ticket.id == ticket_id), None)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
 
     def _text(self, v: TicketView, col: int) -> str:
         t = v.ticket
@@ -153,20 +139,3 @@ class TicketModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
-
-    def headerData(  # noqa: N802
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return tr(self.COLUMNS[section])
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
