@@ -1,9 +1,10 @@
-"""What the indicator pages share: the header row and the reload-when-stale logic.
+"""What the pages share: the header row, column fitting and the reload-when-stale logic.
 
 Why one module: the essential, agreements, suppliers, payments, assessment,
 payment-standards, reported-volumes and tickets pages were written side by side
 and each carried its own copy of the same header (title, institution, "As of"
-date, policy profile) and of the same rules for when to recompute. Kept here,
+date, policy profile) and of the same rules for when to recompute (the policy
+page shares the latter, the reports page the title and date picker). Kept here,
 the pages look and refresh alike, and a fix reaches all of them.
 """
 
