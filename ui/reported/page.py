@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.page_parts import AsOfPage, fit_columns
+from ui.page_parts import AsOfPage, fit_columns, message_label
 from ui.reported.model import ReportModel
 from ui.tables import make_table_view
 from ui.worker import Changes, DbWorker, OpContext
@@ -138,11 +138,8 @@ class ReportedPage(AsOfPage):
         tools.addWidget(self.export_button)
         outer.addLayout(tools)
 
-        self.message = QLabel()
-        self.message.setObjectName("pageMessage")
-        self.message.setWordWrap(True)
+        self.message = message_label()
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.hide()
         outer.addWidget(self.message)
 
         self.model = ReportModel(self)
