@@ -159,3 +159,16 @@ def test_revert_drops_the_draft(page, worker, wait_idle):
     wait_idle(worker)
     assert not page.model.has_changes() and page.year_spin.isEnabled()
     assert page.model.values(page.model.row_of("阿莫西林胶囊"))[0] is None
+
+
+def test_adding_a_spelling_variant_of_a_row_is_refused(page, worker, wait_idle):
+    """AV-10 entries are keyed by the normalised 通用名: `阿托伐他汀钙 片` (a space,
+    as pasted from a PDF) is the row 阿托伐他汀钙片, and adding it would overwrite
+    that row's quantity and explanation."""
+    rows_before = page.model.rowCount()
+    existing = page.model.row_at(0).generic
+    page.add_edit.setText(existing[:2] + " " + existing[2:])
+    page.add_generic()
+    wait_idle(worker)
+    assert page.model.rowCount() == rows_before
+    assert "already on the report" in page.message.text()

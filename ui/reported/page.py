@@ -265,7 +265,16 @@ class ReportedPage(AsOfPage):
         if not name:
             self.say(self.tr("Type the generic name to add."), error=True)
             return
-        if any(self.model.row_at(i).generic == name for i in range(self.model.rowCount())):
+        from pharmacy_app.essential_match import normalise_name
+
+        # Compared as save_entries compares them: a spelling variant (spaces,
+        # full-width letters) of a row already on the report is that row, and
+        # adding it would overwrite the row's quantity and explanation.
+        key = normalise_name(name)
+        if any(
+            normalise_name(self.model.row_at(i).generic) == key
+            for i in range(self.model.rowCount())
+        ):
             self.say(self.tr("{0} is already on the report.").format(name), error=True)
             return
         year = self.model.report_year or self.year_spin.value()
