@@ -105,6 +105,39 @@ class DateColumn:
     errors: Issues = field(default_factory=list)
 
 
+# The two canonical layouts, checked byte by byte with numpy (what the regular
+# expressions _CANON_DATETIME / _CANON_DATE say, without a regex per cell):
+# the digit positions and the separator at each other position.
+_DATETIME_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)
+_DATETIME_SEPARATORS = {4: b"-", 7: b"-", 10: b" ", 13: b":", 16: b":"}
+_DATE_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9)
+_DATE_SEPARATORS = {4: b"-", 7: b"-"}
+
+
+def _layout(
+    arr: pa.Array, length: int, digits: tuple[int, ...], separators: dict[int, bytes]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of exactly `length` bytes with ASCII digits at `digits` and the
+    given separators elsewhere: their indices and their digit values (int64)."""
+    offsets, data = _offsets_and_data(arr)
+    starts = offsets[:-1]
+    lengths = offsets[1:] - starts
+    idx = np.flatnonzero(lengths == length)
+    if not len(idx):
+        return idx, np.zeros((0, len(digits)), dtype=np.int64)
+    if len(idx) == np.count_nonzero(lengths):
+        # Every other cell is empty: the cells lie back to back in the data buffer.
+        first = int(starts[idx[0]])
+        cells = data[first : first + len(idx) * length].reshape(len(idx), length)
+    else:
+        cells = data[starts[idx, None] + np.arange(length, dtype=np.int64)]
+    values = cells[:, list(digits)].astype(np.int64) - 48
+    ok = ((values >= 0) & (values <= 9)).all(axis=1)
+    for pos, sep in separators.items():
+        ok &= cells[:, pos] == sep[0]
+    return idx[ok], values[ok]
+
+
 def parse_dates(arr: pa.Array, *, required: bool, with_time: bool) -> DateColumn:
     """Dates or datetimes → storage text ('YYYY-MM-DD[ HH:MM:SS]') and epoch seconds."""
     arr = trimmed(arr)
@@ -112,20 +145,18 @@ def parse_dates(arr: pa.Array, *, required: bool, with_time: bool) -> DateColumn
     comp = np.zeros((6, n), dtype=np.int64)
     known = np.zeros(n, dtype=bool)
     empty = empty_mask(arr)
-    full = _match(arr, _CANON_DATETIME)
-    short = _match(arr, _CANON_DATE)
-    idx = np.flatnonzero(full)
+    full = np.zeros(n, dtype=bool)
+    short = np.zeros(n, dtype=bool)
+    idx, digits = _layout(arr, 19, _DATETIME_DIGITS, _DATETIME_SEPARATORS)
     if len(idx):
-        digits = _digits(arr, idx, [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
         for k, (a, b) in enumerate(((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14))):
             comp[k, idx] = _number(digits[:, a:b])
-        known[idx] = True
-    idx = np.flatnonzero(short)
+        known[idx] = full[idx] = True
+    idx, digits = _layout(arr, 10, _DATE_DIGITS, _DATE_SEPARATORS)
     if len(idx):
-        digits = _digits(arr, idx, [0, 1, 2, 3, 5, 6, 8, 9])
         for k, (a, b) in enumerate(((0, 4), (4, 6), (6, 8))):
             comp[k, idx] = _number(digits[:, a:b])
-        known[idx] = True
+        known[idx] = short[idx] = True
     rest = np.flatnonzero(~known & ~empty)
     if len(rest):
         sub = pc.take(arr, pa.array(rest))
@@ -236,7 +267,15 @@ def parse_numbers(
         canonical = _match(arr, _CANON_NUMBER) & ~np.asarray(
             pc.equal(arr, "-0").to_numpy(zero_copy_only=False)
         )
-        for i in np.flatnonzero(~(canonical & present)):
+        fix = np.flatnonzero(~(canonical & present))
+        # Plain decimals (`12.50`, `007`) are made canonical column-wise;
+        # the rest one by one, as parsing.decimal_text says.
+        plain_fix = fix[plain[fix] & present[fix]]
+        if len(plain_fix):
+            fixed = canonical_decimals(pc.take(arr, pa.array(plain_fix))).to_pylist()
+            for i, t in zip(plain_fix.tolist(), fixed, strict=True):
+                text[i] = t
+        for i in fix[~(plain[fix] & present[fix])]:
             if not present[i]:
                 text[i] = None
             else:
@@ -244,6 +283,18 @@ def parse_numbers(
                 text[i] = decimal_text(number if number is not None else Decimal(text[i]))
     errors.sort()
     return NumberColumn(value, present, text, errors)
+
+
+def canonical_decimals(arr: pa.Array) -> pa.Array:
+    """decimal_text() of plain decimals (_PLAIN_NUMBER), column-wise.
+
+    No trailing zeros after the point (nor the point itself), no leading
+    zeros before the first digit, and no minus sign on zero.
+    """
+    arr = pc.replace_substring_regex(arr, r"(\.\d*?)0+$", r"\1")
+    arr = pc.replace_substring_regex(arr, r"\.$", "")
+    arr = pc.replace_substring_regex(arr, r"^(-?)0+(\d)", r"\1\2")
+    return pc.replace_substring_regex(arr, r"^-0$", "0")
 
 
 @dataclass

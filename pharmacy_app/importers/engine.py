@@ -2,24 +2,29 @@
 
 The flow for every kind: open the file (ImportFailed if it cannot be read or
 a required column is missing), then inside one BEGIN IMMEDIATE transaction
-feed the rows chunk by chunk to the kind's importer, which validates them and
-stages the good ones. If any row was bad the transaction is rolled back and
-the result lists every bad cell; otherwise the importer writes, the import is
-recorded in import_batches, and everything commits together. Cancelling rolls
-back too. Progress and cancel are checked after every chunk (≤ 50,000 rows)
-and between write steps of the same size.
+record the import in import_batches (its id is the batch_id the written rows
+carry) and feed the rows chunk by chunk to the kind's importer, which
+validates them and either keeps the good ones for write() (catalogue,
+agreements, essential list) or writes them at once (purchases, payments:
+bulk.py). If any row was bad the transaction is rolled back — the
+import_batches row and anything written with it — and the result lists every
+bad cell; otherwise the importer finishes writing, the import_batches row
+gets its counts, and everything commits together. Cancelling rolls back too.
+Progress and cancel are checked after every chunk (≤ 20,000 rows) and
+between write steps.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +43,10 @@ log = logging.getLogger(__name__)
 MAX_KEPT_ERRORS = 100_000
 # Share of the progress bar given to reading and checking; the rest is writing.
 READ_SHARE = 0.5
+# Pipelined importers check in a worker thread (False: all on the caller's thread).
+PIPELINED = True
+# Checked chunks a pipelined import lets wait for writing.
+PIPELINE_DEPTH = 1
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
@@ -77,6 +86,8 @@ class Context:
         self._progress = progress
         self._cancel = cancel
         self.rows_seen = 0
+        self.batch_id: int | None = None
+        self.read_share = READ_SHARE
         self._last_progress = -1
         self._rejected_seen = bytearray()
 
@@ -178,20 +189,23 @@ class Context:
 
     def read_progress(self) -> None:
         total = max(self.source.estimated_rows, self.rows_seen, 1)
-        self.report(READ_SHARE * min(self.rows_seen / total, 1.0))
+        self.report(self.read_share * min(self.rows_seen / total, 1.0))
 
     def write_progress(self, fraction: float) -> None:
-        self.report(READ_SHARE + (1 - READ_SHARE) * fraction)
+        self.report(self.read_share + (1 - self.read_share) * fraction)
 
 
 class Importer(ABC):
     """One kind's validation and writing. Subclasses fill in feed() and write()."""
 
     spec: KindSpec
+    # Share of the progress bar for reading and checking (the rest: write()).
+    read_share: float = READ_SHARE
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.conn = ctx.conn
+        ctx.read_share = self.read_share
 
     def prepare(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Checks before the transaction that can fail the whole file (ImportFailed)."""
@@ -215,6 +229,31 @@ class Importer(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, empty by default
         """After the transaction, committed or not (restore connection settings)."""
+
+
+class PipelinedImporter(Importer):
+    """An importer whose checking runs beside its writing.
+
+    check() gets each chunk in a worker thread, in file order, and may not
+    touch the database; store() gets what check() returned, on the caller's
+    thread (the connection's), while the worker checks the next chunk.
+    SQLite releases the GIL while it steps, so checking (pyarrow, numpy)
+    and writing overlap on a second core. check() returns None when there
+    is nothing to write (a bad row anywhere means the import is rolled back).
+    """
+
+    @abstractmethod
+    def check(self, chunk: Chunk) -> object | None:
+        """Check one chunk (worker thread): record its errors, return what to write."""
+
+    @abstractmethod
+    def store(self, checked: object) -> None:
+        """Write what check() returned (caller's thread)."""
+
+    def feed(self, chunk: Chunk) -> None:
+        checked = self.check(chunk)
+        if checked is not None:
+            self.store(checked)
 
 
 def default_institution(ctx: Context) -> str | None:
@@ -334,6 +373,85 @@ def open_for(kind: str, path: str | Path, mapping: dict[str, str] | None, option
     return spec, source, resolved
 
 
+def _rejected_by_reader(ctx: Context, chunk: Chunk) -> None:
+    for row, cells, message in chunk.invalid:
+        ctx.reject_row(row, cells, message)
+
+
+def _count(ctx: Context, chunk: Chunk) -> None:
+    ctx.result.rows_total += len(chunk) + len(chunk.invalid)
+    ctx.rows_seen = ctx.result.rows_total
+
+
+_DONE = object()
+
+
+def _pipelined(source: Source, importer: PipelinedImporter, ctx: Context) -> None:
+    """Read and check in a worker thread, store on this one (see PipelinedImporter).
+
+    At most PIPELINE_DEPTH checked chunks wait, so memory stays that of a
+    few chunks. Progress and cancel are handled here, on the caller's
+    thread; an exception in the worker is raised here; on any exit the
+    worker is stopped before this returns. Errors are recorded by the worker
+    only, in file order, as in the sequential loop.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=PIPELINE_DEPTH)
+    stop = threading.Event()
+    seconds = {"read": 0.0, "check": 0.0, "wait": 0.0, "store": 0.0}
+
+    def work() -> None:
+        try:
+            chunks = iter(source.chunks())
+            while not stop.is_set():
+                started = time.perf_counter()
+                chunk = next(chunks, None)
+                checked_at = time.perf_counter()
+                seconds["read"] += checked_at - started
+                if chunk is None:
+                    break
+                _rejected_by_reader(ctx, chunk)
+                checked = importer.check(chunk) if len(chunk) else None
+                seconds["check"] += time.perf_counter() - checked_at
+                handoff.put((chunk, checked))
+            handoff.put(_DONE)
+        except BaseException as exc:  # handed to the caller's thread
+            handoff.put(exc)
+
+    worker = threading.Thread(target=work, name="import-check", daemon=True)
+    worker.start()
+    try:
+        while True:
+            ctx.check_cancel()
+            started = time.perf_counter()
+            item = handoff.get()
+            stored_at = time.perf_counter()
+            seconds["wait"] += stored_at - started
+            if item is _DONE:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            chunk, checked = item
+            _count(ctx, chunk)
+            if checked is not None and not ctx.has_errors:
+                importer.store(checked)
+            ctx.read_progress()
+            seconds["store"] += time.perf_counter() - stored_at
+    finally:
+        stop.set()
+        while worker.is_alive():
+            with suppress(queue.Empty):
+                handoff.get(timeout=0.05)
+        worker.join()
+    log.debug(
+        "%s: worker read %.2f s and checked %.2f s; writer stored %.2f s, waited %.2f s",
+        source.name,
+        seconds["read"],
+        seconds["check"],
+        seconds["store"],
+        seconds["wait"],
+    )
+
+
 def run(
     conn: sqlite3.Connection,
     kind: str,
@@ -364,37 +482,45 @@ def run(
     ctx = Context(conn, spec, source, resolved, options, result, progress, cancel)
     importer = importer_cls(ctx)
     importer.prepare()
-    sha256 = source.sha256()
     ctx.check_cancel()
-    log.debug("%s: opened and hashed in %.2f s", source.name, time.perf_counter() - started)
+    log.debug("%s: opened in %.2f s", source.name, time.perf_counter() - started)
     try:
         with deferred_checkpoint(conn), atomic(conn):
+            cur = conn.execute(
+                "INSERT INTO import_batches (kind, file, sha256, rows_total, inserted, updated, unchanged)"
+                " VALUES (?, ?, '', 0, 0, 0, 0)",
+                (kind, str(Path(path).name)),
+            )
+            batch_id = ctx.batch_id = int(cur.lastrowid or 0)
             importer.begin()
-            for chunk in source.chunks():
-                ctx.check_cancel()
-                for row, cells, message in chunk.invalid:
-                    ctx.reject_row(row, cells, message)
-                result.rows_total += len(chunk) + len(chunk.invalid)
-                ctx.rows_seen = result.rows_total
-                if len(chunk):
-                    importer.feed(chunk)
-                ctx.read_progress()
+            if isinstance(importer, PipelinedImporter) and PIPELINED:
+                _pipelined(source, importer, ctx)
+            else:
+                for chunk in source.chunks():
+                    ctx.check_cancel()
+                    _rejected_by_reader(ctx, chunk)
+                    _count(ctx, chunk)
+                    if len(chunk):
+                        importer.feed(chunk)
+                    ctx.read_progress()
             ctx.check_cancel()
             importer.end_of_input()
             log.debug("%s: read and checked by %.2f s", source.name, time.perf_counter() - started)
             if ctx.has_errors:
                 raise _Rejected
-            cur = conn.execute(
-                "INSERT INTO import_batches (kind, file, sha256, rows_total, inserted, updated, unchanged)"
-                " VALUES (?, ?, ?, ?, 0, 0, 0)",
-                (kind, str(Path(path).name), sha256, result.rows_total),
-            )
-            batch_id = int(cur.lastrowid or 0)
             counts = importer.write(batch_id)
             ctx.check_cancel()
             conn.execute(
-                "UPDATE import_batches SET inserted=?, updated=?, unchanged=? WHERE id=?",
-                (counts.inserted, counts.updated, counts.unchanged, batch_id),
+                "UPDATE import_batches SET sha256=?, rows_total=?, inserted=?, updated=?,"
+                " unchanged=?, at=strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime') WHERE id=?",
+                (
+                    source.sha256(),
+                    result.rows_total,
+                    counts.inserted,
+                    counts.updated,
+                    counts.unchanged,
+                    batch_id,
+                ),
             )
             importer.cleanup()
             log.debug("%s: written by %.2f s", source.name, time.perf_counter() - started)

@@ -3,7 +3,8 @@
 The table's unique key is every column (order, line, date, amount), so a
 re-imported payment is simply already there: it is counted as unchanged and
 never duplicated. The same payment twice in one file is an error (the user
-must say whether it was paid twice). Negative amounts are refused.
+must say whether it was paid twice). Negative amounts are refused. Clean
+chunks are written straight into the table (bulk.py).
 """
 
 from __future__ import annotations
@@ -11,23 +12,22 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from .columns import hash_rows, hash_strings, parse_dates, parse_fen, required_issues, trimmed
+from .bulk import BulkImporter, Rows
+from .columns import parse_dates, parse_fen, required_issues, trimmed
 from .reading import Chunk
 from .spec import PAYMENTS
-from .staging import KeyIndex, StagedImporter, Staging
 
-COLUMNS = ("order_id", "line_no", "amount_fen", "paid_on")
+COLUMNS = (("order_id", "?"), ("line_no", "?"), ("amount_fen", "?"), ("paid_on", "?"))
+KEY = ("order_id", "line_no", "amount_fen", "paid_on")
 
 
-class PaymentsImporter(StagedImporter):
+class PaymentsImporter(BulkImporter):
     spec = PAYMENTS
 
     def begin(self) -> None:
-        self.staging = Staging(self.ctx, "payments", COLUMNS, COLUMNS, hashed=False)
-        self.staging.create()
-        self.keys = KeyIndex(self.staging, COLUMNS)
+        self.open_table("payments", COLUMNS, KEY, update=False)
 
-    def feed(self, chunk: Chunk) -> None:
+    def check(self, chunk: Chunk) -> Rows | None:
         ctx = self.ctx
         n = len(chunk)
         bad = np.zeros(n, dtype=bool)
@@ -39,30 +39,15 @@ class PaymentsImporter(StagedImporter):
         order = trimmed(ctx.column(chunk, "order_id"))
         mark("order_id", required_issues(order))
         line_arr = ctx.column(chunk, "line_no")
-        line = trimmed(line_arr) if line_arr is not None else pa.array([""] * n)
+        line = trimmed(line_arr) if line_arr is not None else pa.array([""] * n, pa.string())
         amount = parse_fen(ctx.column(chunk, "amount"), required=True)
         mark("amount", amount.errors)
         paid = parse_dates(ctx.column(chunk, "paid_on"), required=True, with_time=False)
         mark("paid_on", paid.errors)
 
-        order_list = order.to_pylist()
-        line_list = line.to_pylist()
-        fen = amount.fen.tolist()
-        key_hash = hash_rows([hash_strings(order), hash_strings(line), amount.fen, paid.epoch])
-        candidates = np.flatnonzero(~bad)
-        dups = self.keys.duplicates(
-            key_hash[candidates],
-            chunk.rows[candidates],
-            lambda k: (
-                order_list[candidates[k]],
-                line_list[candidates[k]],
-                fen[candidates[k]],
-                paid.text[candidates[k]],
-            ),
-        )
-        for k, first_row in dups.items():
-            i = int(candidates[k])
+        paid_text = pa.array(paid.text, pa.string())
+        for i, first_row in self.duplicates(chunk, ~bad, [order, line, amount.fen, paid_text]):
             ctx.error(chunk, i, "order_id", f"同一笔付款在文件中重复（与第 {first_row} 行相同）")
-            bad[i] = True
-        rows = zip(order_list, line_list, fen, paid.text, strict=False)
-        self.stage_valid(chunk, rows, bad, key_hash)
+        if ctx.has_errors:
+            return None  # the import will be rolled back: nothing more to write
+        return Rows([order, line, amount.fen, paid.text], n)

@@ -6,13 +6,11 @@ stored as exact decimal text (unit price) and integer fen (amount, taken from
 the file or computed as quantity × price). Every product code must already be
 in the catalogue: an unknown code is an error row, never silently dropped.
 
-Built for a million lines: every column is checked column-wise (columns.py),
-good rows are staged and upserted in bulk (staging.py).
+Built for a million lines: every column is checked column-wise (columns.py)
+and each clean chunk is written straight into purchase_lines (bulk.py).
 """
 
 from __future__ import annotations
-
-from itertools import repeat
 
 import numpy as np
 import pyarrow as pa
@@ -21,6 +19,7 @@ import pyarrow.compute as pc
 from pharmacy_app.catalogue import validate_code
 from pharmacy_app.parsing import to_halfwidth
 
+from .bulk import BulkImporter, Rows, Shared, constant
 from .columns import (
     MSG_EMPTY,
     codes,
@@ -37,22 +36,23 @@ from .columns import (
 from .engine import require_institution
 from .reading import Chunk
 from .spec import PURCHASES
-from .staging import KeyIndex, StagedImporter, Staging
 
 COLUMNS = (
-    "order_id",
-    "line_no",
-    "institution_code",
-    "code",
-    "qty",
-    "price",
-    "amount_fen",
-    "ordered_at",
-    "responded_at",
-    "delivered_at",
-    "supplier",
-    "channel",
+    ("order_id", "?"),
+    ("line_no", "?"),
+    ("institution_code", "?"),
+    ("code", "?"),
+    ("qty", "?"),
+    ("price", "?"),
+    ("amount_fen", "?"),
+    ("ordered_at", "?"),
+    ("responded_at", "?"),
+    ("delivered_at", "?"),
+    ("supplier", "?"),
+    ("channel", "?"),
+    ("content_hash", "printf('%016x', ?)"),
 )
+KEY = ("order_id", "line_no")
 
 CHANNELS = {
     "": "online",
@@ -68,6 +68,7 @@ CHANNELS = {
 MSG_CHANNEL = "采购方式应为 线上 或 线下"
 MSG_UNKNOWN_CODE = "药品编码不在采购目录中（请先导入采购目录）"
 MSG_NO_AMOUNT = "金额和单价都为空，无法计算金额"
+CHANNEL_NAMES = np.array(["online", "offline"], dtype=object)
 
 
 def _channel_codes(arr: pa.Array) -> np.ndarray:
@@ -85,7 +86,7 @@ def _channel_codes(arr: pa.Array) -> np.ndarray:
     )
 
 
-class PurchasesImporter(StagedImporter):
+class PurchasesImporter(BulkImporter):
     spec = PURCHASES
 
     def prepare(self) -> None:
@@ -94,13 +95,9 @@ class PurchasesImporter(StagedImporter):
     def begin(self) -> None:
         known = [r[0] for r in self.conn.execute("SELECT code FROM products")]
         self.known_codes = pa.array(known, type=pa.string())
-        self.staging = Staging(
-            self.ctx, "purchase_lines", COLUMNS, ("order_id", "line_no"), hashed=True
-        )
-        self.staging.create()
-        self.keys = KeyIndex(self.staging, ("order_id", "line_no"))
+        self.open_table("purchase_lines", COLUMNS, KEY, update=True)
 
-    def feed(self, chunk: Chunk) -> None:
+    def check(self, chunk: Chunk) -> Rows | None:
         ctx = self.ctx
         n = len(chunk)
         bad = np.zeros(n, dtype=bool)
@@ -115,18 +112,15 @@ class PurchasesImporter(StagedImporter):
         mark("line_no", required_issues(line))
 
         inst_arr = ctx.column(chunk, "institution")
+        inst = None
         if inst_arr is not None:
             inst = trimmed(inst_arr)
             empty = empty_mask(inst)
             if self.default_institution is not None:
-                inst = pc.if_else(pa.array(empty), self.default_institution, inst)
+                if empty.any():
+                    inst = pc.if_else(pa.array(empty), self.default_institution, inst)
             else:
                 mark("institution", [(int(i), MSG_EMPTY) for i in np.flatnonzero(empty)])
-            inst_hash = hash_strings(inst)
-            inst_values: object = inst.to_pylist()
-        else:
-            inst_hash = np.full(n, hash_strings(pa.array([self.default_institution]))[0])
-            inst_values = repeat(self.default_institution)
 
         code = codes(ctx.column(chunk, "code"))
         mark("code", required_issues(code))
@@ -171,8 +165,6 @@ class PurchasesImporter(StagedImporter):
                 mark(field, parsed.errors)
                 optional_dates[field] = parsed
 
-        supplier_arr = ctx.column(chunk, "supplier")
-        supplier = trimmed(supplier_arr) if supplier_arr is not None else pa.array([""] * n)
         channel = (
             _channel_codes(ctx.column(chunk, "channel"))
             if ctx.has("channel")
@@ -180,27 +172,27 @@ class PurchasesImporter(StagedImporter):
         )
         mark("channel", [(int(i), MSG_CHANNEL) for i in np.flatnonzero(channel < 0)])
 
-        key_hash = hash_rows([hash_strings(order), hash_strings(line)])
-        order_list = order.to_pylist()
-        line_list = line.to_pylist()
-        candidates = np.flatnonzero(~bad)
-        dups = self.keys.duplicates(
-            key_hash[candidates],
-            chunk.rows[candidates],
-            lambda k: (order_list[candidates[k]], line_list[candidates[k]]),
-        )
-        for k, first_row in dups.items():
-            i = int(candidates[k])
+        good = ~bad
+        dups = self.duplicates(chunk, good, [order, line])
+        for i, first_row in dups:
             ctx.error(
                 chunk,
                 i,
                 "order_id",
                 f"订单号+行号在文件中重复（与第 {first_row} 行相同）",
-                value=f"{order_list[i]} / {line_list[i]}",
+                value=f"{order[i].as_py()} / {line[i].as_py()}",
             )
-            bad[i] = True
+        if ctx.has_errors:
+            return None  # the import will be rolled back: nothing more to write
 
-        none = repeat(None)
+        supplier_arr = ctx.column(chunk, "supplier")
+        supplier = trimmed(supplier_arr) if supplier_arr is not None else None
+        if inst is not None:
+            inst_hash = hash_strings(inst)
+            inst_values: object = Shared(inst)
+        else:
+            inst_hash = np.full(n, hash_strings(pa.array([self.default_institution]))[0])
+            inst_values = constant(self.default_institution)
         responded = optional_dates.get("responded_at")
         delivered = optional_dates.get("delivered_at")
         content = hash_rows(
@@ -213,24 +205,27 @@ class PurchasesImporter(StagedImporter):
                 ordered.epoch,
                 responded.epoch if responded else np.full(n, -1, dtype=np.int64),
                 delivered.epoch if delivered else np.full(n, -1, dtype=np.int64),
-                hash_strings(supplier),
+                hash_strings(supplier if supplier is not None else pa.array([""] * n)),
                 channel,
             ]
         )
-        rows = zip(
-            order_list,
-            line_list,
-            inst_values,
-            code.to_pylist(),
-            qty.value.tolist(),
-            price.text if price is not None else none,
-            fen.tolist(),
-            ordered.text,
-            responded.text if responded else none,
-            delivered.text if delivered else none,
-            supplier.to_pylist(),
-            np.where(channel == 1, "offline", "online").tolist(),
-            content.tolist(),
-            strict=False,  # the repeat() columns are endless
+        none = constant(None)
+        return Rows(
+            [
+                order,
+                line,
+                inst_values,
+                Shared(code),
+                qty.value,
+                price.text if price is not None else none,
+                fen,
+                ordered.text,
+                responded.text if responded else none,
+                delivered.text if delivered else none,
+                Shared(supplier) if supplier is not None else constant(""),
+                CHANNEL_NAMES[channel],
+                content,
+            ],
+            n,
+            key_columns=(0, 1),
         )
-        self.stage_valid(chunk, rows, bad, key_hash)

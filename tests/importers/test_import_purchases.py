@@ -294,20 +294,32 @@ def test_cancel_rolls_back_everything(ready, tmp_path, monkeypatch):
 
 
 def test_cancel_during_the_write_phase_rolls_back(ready, tmp_path, monkeypatch):
-    import pharmacy_app.importers.staging as staging
+    """Chunks already written (and their change log) are undone by a cancel."""
+    import pharmacy_app.importers.reading as reading
 
-    monkeypatch.setattr(staging, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 1)
     path = write_csv(tmp_path / "purchases.csv", PURCHASE_HEADER, PURCHASES)
+    logged = ready.execute("SELECT count(*) FROM change_log").fetchone()[0]
+    schema = _schema(ready)
     progress = []
+
+    def cancel() -> bool:
+        # Once the first chunk is in purchase_lines (inside the transaction).
+        return ready.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] > 0
+
     with pytest.raises(ImportCancelled):
         run_import(
             ready,
             "purchases",
             path,
             progress=lambda done, total: progress.append((done, total)),
-            cancel=lambda: len(progress) >= 3,
+            cancel=cancel,
         )
+    assert progress
     assert ready.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] == 0
+    assert ready.execute("SELECT count(*) FROM import_batches").fetchone()[0] == 0
+    assert ready.execute("SELECT count(*) FROM change_log").fetchone()[0] == logged
+    assert _schema(ready) == schema
 
 
 def test_progress_reaches_the_total(ready, tmp_path):
@@ -528,6 +540,16 @@ def test_inside_a_callers_transaction_a_rejected_import_leaves_nothing(ready, tm
     assert ready.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] == 1
 
 
+def _schema(conn):
+    """Every index and trigger as the migrations created them."""
+    return sorted(
+        tuple(r)
+        for r in conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
+        )
+    )
+
+
 def _log(conn):
     return [
         tuple(r)
@@ -575,17 +597,18 @@ def test_sync1_bulk_import_logs_each_inserted_and_updated_line_once_unchanged_ne
 
 def test_sync1_rolled_back_bulk_import_leaves_no_change_log_rows(ready, tmp_path, monkeypatch):
     """SYNC-1: the batch's log rows are written in the import's transaction and undone with it."""
-    from pharmacy_app.importers import staging
+    from pharmacy_app.importers import bulk
 
     path = write_csv(tmp_path / "purchases.csv", PURCHASE_HEADER, PURCHASES)
-    original = staging.Staging.log_changes
+    original = bulk.BulkTable.finish
+    schema = _schema(ready)
 
     def log_then_fail(self, *args, **kwargs):
         original(self, *args, **kwargs)
         assert ready.execute("SELECT count(*) FROM change_log").fetchone()[0] > 0
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(staging.Staging, "log_changes", log_then_fail)
+    monkeypatch.setattr(bulk.BulkTable, "finish", log_then_fail)
     with pytest.raises(RuntimeError):
         run_import(ready, "purchases", path)
     assert ready.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] == 0
@@ -595,6 +618,7 @@ def test_sync1_rolled_back_bulk_import_leaves_no_change_log_rows(ready, tmp_path
         ).fetchone()[0]
         == 0
     )
+    assert _schema(ready) == schema
 
 
 def test_sync1_non_bulk_changes_to_purchase_lines_are_still_logged_by_the_triggers(ready, tmp_path):
