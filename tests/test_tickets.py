@@ -259,3 +259,12 @@ def test_cli_import_calendar_then_list(db, db_path, tmp_path, capsys):
     assert main(["--db", str(db_path), "tickets", "list", "--as-of", "2027-01-04", "--json"]) == 0
     (item,) = json.loads(capsys.readouterr().out)
     assert item["answer_due"] == "2027-01-04" and item["days_left"] == 0
+
+
+def test_sup4_overdue_tickets_are_in_compute_alerts(db):
+    """`pharmacy-app alerts` and the home panel list overdue tickets (SUP-4)."""
+    raise_ticket(db, CODE, SUPPLIER, "缺货", RAISED, "王敏")
+    assert not [a for a in compute_alerts(db, ANSWER_DUE) if a["rule"] == "SUP-4"]
+    sup4 = [a for a in compute_alerts(db, D(2026, 10, 12)) if a["rule"] == "SUP-4"]
+    assert sup4 == ticket_alerts(db, D(2026, 10, 12))
+    assert sup4 and sup4[0]["figure"] == 3

@@ -74,9 +74,15 @@ def compute_alerts(
     alerts.extend(supplier_limit_alerts(
         products_over_supplier_limit(conn, inst, as_of, profile), profile))
     alerts.extend(payment_alerts(compute_payments(conn, inst, as_of, profile)))
+    found = [a.to_json() for a in alerts]
+    # SUP-4: supply-problem tickets past their working-day deadlines.
+    from pharmacy_app.tickets import ticket_alerts
 
-    def order(alert: Any) -> tuple[int, str]:
-        family = alert.rule.split("-")[0]
-        return (RULE_ORDER.index(family) if family in RULE_ORDER else len(RULE_ORDER), alert.rule)
+    found.extend(ticket_alerts(conn, as_of))
 
-    return [a.to_json() for a in sorted(alerts, key=order)]
+    def order(alert: dict[str, Any]) -> tuple[int, str]:
+        rule = str(alert["rule"])
+        family = rule.split("-")[0]
+        return (RULE_ORDER.index(family) if family in RULE_ORDER else len(RULE_ORDER), rule)
+
+    return sorted(found, key=order)

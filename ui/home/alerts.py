@@ -97,6 +97,8 @@ def group_of(rule: str) -> AlertGroup:
 
 def page_for(rule: str) -> str | None:
     """The page that deals with a rule's alerts (its key in MainWindow.pages)."""
+    if rule == "SUP-4":
+        return "tickets"
     family = rule.split("-")[0]
     return {"AV": "agreements", "SUP": "suppliers", "PAY": "payments", "ED": "essential"}.get(family)
 
