@@ -428,19 +428,26 @@ def agreement_keys(generic: str) -> frozenset[tuple[str, str]]:
     """The normalised (name, form) keys an agreement's 通用名 stands for.
 
     The agreement writes name + form as one string (阿莫西林胶囊, 奥美拉唑肠溶胶囊,
-    注射用头孢曲松钠); the longest form word ending it is the form, read
-    through the same synonym table as catalogue products, so 阿托伐他汀钙片 and
+    注射用头孢曲松钠); a form word ending it is the form, read through the
+    same synonym table as catalogue products, so 阿托伐他汀钙片 and
     阿托伐他汀钙 + 片剂 give one key.
     """
     n = normalise_name(generic)
     keys: set[tuple[str, str]] = set()
     if n.startswith("注射用") and len(n) > 4:
         keys.add((strip_form_suffix(n, "注射用无菌粉末"), "注射用无菌粉末"))
+    # Every form word the string ends with gives a key, not only the longest:
+    # 克拉霉素片 ends with 素片 (a form word) as well as 片, and only the
+    # shorter split gives the drug (克拉霉素 + 片剂). A wrong split names no
+    # product, so it matches nothing.
+    longest = True
     for size in range(min(len(n) - 1, _LONGEST_FORM_WORD), 0, -1):  # longest first
         if n[-size:] in _FORM_WORDS:
             form = normalise_form(n[-size:])
-            keys.add((strip_form_suffix(n, form), form))
-            break
+            if longest:
+                keys.add((strip_form_suffix(n, form), form))
+                longest = False
+            keys.add((n[:-size], form))
     if not keys:
         keys.add((n, ""))
     return frozenset(keys)
