@@ -294,3 +294,207 @@ def test_typing_on_100k_products_narrows_consistently(big):
     # Backspacing gives the same answer as typing afresh.
     assert set(big.search("am", Filters(active=None))) >= previous
     assert big.search("zzz", Filters()) == []
+
+
+# -- sort orders by ranks (the quick first sort) --------------------------------------
+
+SORTABLE = [f for f in FIELDS if f != "pinyin"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["阿莫西林", "布洛芬", "头孢克肟", "Ａ药", "a"]),
+            st.sampled_from(MAKERS + [""]),
+            st.sampled_from(["12.5", "12.50", "8", "0.35", "", None, "abc", "1e3", "-2"]),
+            st.sampled_from([24, 1, 100, None]),
+            st.sampled_from(["胶囊", "片", "", None]),
+            st.sampled_from(["amxl hbzy", "blf", "", None, "amxl"]),
+        ),
+        max_size=30,
+    )
+)
+def test_rank_sort_equals_the_key_sort(cells):
+    from pharmacy_app.catalogue_search import _LOAD_ORDER, _fast_order
+
+    rows = [
+        row(
+            i,
+            name,
+            "片",
+            maker,
+            price=price,
+            conversion=conversion,
+            dosage_form=form,
+            pinyin=pinyin,
+            code=f"X{(i * 7919) % 1000:03d}",
+        )
+        for i, (name, maker, price, conversion, form, pinyin) in enumerate(cells)
+    ]
+    index = make_index(rows)
+    for field in [*SORTABLE, _LOAD_ORDER]:
+        keys = index._sort_keys(field)
+        expected = sorted(range(len(index)), key=keys.__getitem__)
+        got = _fast_order(index, field)
+        assert got is None or got == expected, field
+
+
+def test_prepare_sort_fills_the_cache(small):
+    small.prepare_sort("price")
+    small.prepare_sort("nonsense")
+    assert list(small._rank_cache) == ["price"]
+
+
+# -- changes put in place without a reload --------------------------------------------
+
+
+def _codes(index: CatalogueIndex, positions: list[int]) -> list[str]:
+    return [str(index.value(p, "code")) for p in positions]
+
+
+def _answers(index: CatalogueIndex) -> dict:
+    """What the page can show: every sort, both directions, some filters and queries."""
+    out = {}
+    for sort in [None, *SORTABLE]:
+        for filters in (Filters(), Filters(active=None), Filters(is_essential=True)):
+            for query in ("", "amxl", "阿莫", "xa0"):
+                for descending in (False, True):
+                    found = index.search(query, filters, sort=sort, descending=descending)
+                    out[(sort, filters, query, descending)] = _codes(index, found)
+    return out
+
+
+def _changes(rows: list[tuple], total: int, seq: int = 1):
+    from pharmacy_app.catalogue_search import IndexChanges
+
+    forms = {str(r[FIELDS.index("dosage_form")]) for r in rows}
+    return IndexChanges(rows, {f: pinyin_initials(f) for f in forms if f}, seq, total)
+
+
+def _load_order(rows: list[tuple]) -> list[tuple]:
+    """load_index's ORDER BY pinyin, code."""
+    p, c = FIELDS.index("pinyin"), FIELDS.index("code")
+    return sorted(rows, key=lambda r: (r[p], r[c]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.integers(0, 40),
+            st.sampled_from(NAMES),
+            st.sampled_from(MAKERS),
+            st.sampled_from(["9.9", "120", None, "0.5"]),
+            st.booleans(),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    warm=st.booleans(),
+)
+def test_applied_changes_answer_as_a_fresh_load(edits, warm):
+    """Edited and new products put in place give every search, filter and sort
+    a fresh index of the same rows gives (sort caches warm or cold)."""
+    rows = {
+        i: row(i, *NAMES[i % 10], MAKERS[i % 5], is_essential=int(i % 3 == 0), price=str(i + 1))
+        for i in range(30)
+    }
+    index = make_index(_load_order(list(rows.values())))
+    if warm:
+        _answers(index)  # every sort order cached before the changes
+    changed = []
+    for i, (name, form), maker, price, essential, active in edits:
+        new = row(
+            i, name, form, maker, price=price, is_essential=int(essential), active=int(active)
+        )
+        rows[i] = new
+        changed.append(new)
+    assert index.apply(_changes(changed, total=len(rows)))
+    fresh = make_index(_load_order(list(rows.values())))
+    assert _answers(index) == _answers(fresh)
+    assert index.position_of(rows[0][FIELDS.index("code")]) is not None
+    for order, rank in index._rank_cache.values():
+        assert all(rank[p] == place for place, p in enumerate(order))
+
+
+def test_apply_moves_a_changed_code_and_reports_a_count_mismatch(small):
+    code = FIELDS.index("code")
+    changed = list(small.columns["code"])
+    old = changed[2]
+    edited = tuple("XA999" if f == "code" else small.value(2, f) for f in FIELDS)
+    assert small.apply(_changes([edited], total=len(small)))
+    assert small.position_of(old) is None and small.position_of("XA999") == 2
+    assert small.search("xa999", Filters(active=None)) == [2]
+    # One more product than the index holds: the caller must reload.
+    assert not small.apply(_changes([], total=len(small) + 1))
+    assert edited[code] == "XA999"
+
+
+def test_changes_since_reads_only_what_the_log_names(conn):
+    from pharmacy_app.catalogue import set_active
+    from pharmacy_app.catalogue_search import changes_since
+
+    products = [
+        Product(
+            code=f"XA01CAA040A0010101004{i:02d}",
+            generic_name=name,
+            dosage_form=form,
+            package="24粒/盒",
+            manufacturer=MAKERS[i % 5],
+        )
+        for i, (name, form) in enumerate(NAMES)
+    ]
+    save_products(conn, products)
+    index = load_index(conn)
+    assert changes_since(conn, index.log_seq).rows == []
+
+    set_active(conn, [products[1].code], False)
+    save_products(
+        conn,
+        [
+            Product(
+                code="XJ01DDD029A001010104328",
+                generic_name="头孢地尼",
+                dosage_form="分散片",
+                package="6片/盒",
+            )
+        ],
+    )
+    changes = changes_since(conn, index.log_seq, index.known_forms())
+    assert sorted(r[FIELDS.index("code")] for r in changes.rows) == sorted(
+        [products[1].code, "XJ01DDD029A001010104328"]
+    )
+    assert changes.form_initials == {"分散片": pinyin_initials("分散片")}
+    assert index.apply(changes)
+    fresh = load_index(conn)
+    assert _answers(index) == _answers(fresh)
+    assert index.search(pinyin_initials("头孢地尼")) == [
+        index.position_of("XJ01DDD029A001010104328")
+    ]
+
+    # A deleted product, or a log behind the index: reload instead.
+    conn.execute("DELETE FROM products WHERE code = ?", (products[2].code,))
+    assert changes_since(conn, index.log_seq) is None
+    assert changes_since(conn, 10**9) is None
+
+
+def test_changes_since_gives_up_on_a_big_change(conn, monkeypatch):
+    import pharmacy_app.catalogue_search as cs
+
+    save_products(
+        conn,
+        [
+            Product(
+                code=f"XA01CAA040A0010101004{i:02d}", generic_name="阿莫西林", package="24粒/盒"
+            )
+            for i in range(5)
+        ],
+    )
+    index = load_index(conn)
+    conn.execute("UPDATE products SET price = '1'")
+    monkeypatch.setattr(cs, "MAX_APPLIED", 4)
+    assert cs.changes_since(conn, index.log_seq) is None
+    monkeypatch.setattr(cs, "MAX_APPLIED", 5)
+    assert len(cs.changes_since(conn, index.log_seq).rows) == 5

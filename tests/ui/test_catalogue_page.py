@@ -316,3 +316,32 @@ def test_ctrl_f_focuses_the_search_box(qtbot, window, page):
     page.view.setFocus()
     qtbot.keyClick(page.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.focusWidget() is page.search
+
+
+def test_a_change_is_taken_into_the_loaded_index_without_a_reload(
+    qtbot, page, catalogue_db, wait_idle
+):
+    """The worker reads just the changed product; the table keeps its sort."""
+    page.model.sort(column("price"), Qt.SortOrder.AscendingOrder)
+    index = page.model.index_data
+    catalogue_db.execute(
+        "UPDATE products SET manufacturer='新厂家制药', price='0.01', version=version+1 "
+        "WHERE code=?",
+        (ATORVASTATIN,),
+    )
+    page.worker.refresh_all()
+    wait_idle(page.worker)
+    assert page.model.index_data is index
+    assert cell(page, ATORVASTATIN, "manufacturer") == "新厂家制药"
+    assert page.model.code_at(0) == ATORVASTATIN  # cheapest now, first by price
+    search(qtbot, page, "新厂家")
+    assert shown_codes(page) == {ATORVASTATIN}
+
+    # A deleted product cannot be taken in place: the catalogue is read again.
+    search(qtbot, page, "")
+    catalogue_db.execute("DELETE FROM products WHERE code=?", (OMEPRAZOLE,))
+    page.worker.refresh_all()
+    wait_idle(page.worker)
+    assert page.model.index_data is not index
+    assert OMEPRAZOLE not in shown_codes(page)
+    assert page.model.index_data.position_of(OMEPRAZOLE) is None

@@ -24,7 +24,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from pharmacy_app.catalogue_search import CatalogueIndex, Filters
+from pharmacy_app.catalogue_search import CatalogueIndex, Filters, IndexChanges
 from ui.i18n import N_
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -148,10 +148,24 @@ class CatalogueModel(QAbstractTableModel):
     def filters(self) -> Filters:
         return self._filters
 
+    @property
+    def sort_field(self) -> str | None:
+        return self._sort_field
+
     def set_index(self, index: CatalogueIndex) -> None:
         """New data from the worker: keep the user's search, filters and sort."""
         self._index = index
         self._apply()
+
+    def apply_changes(self, changes: IndexChanges) -> bool:
+        """Changed products from the worker, put in place without a reload.
+
+        False when the index no longer matches the table: reload it then.
+        """
+        if not self._index.apply(changes):
+            return False
+        self._apply()
+        return True
 
     def set_query(self, query: str) -> None:
         if query != self._query:

@@ -18,7 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pharmacy_app.catalogue_search import CatalogueIndex, Filters, load_index
+from pharmacy_app.catalogue_search import (
+    CatalogueIndex,
+    Filters,
+    IndexChanges,
+    changes_since,
+    load_index,
+)
 from ui import settings
 from ui.catalogue.model import COLUMNS, CatalogueModel
 from ui.i18n import N_
@@ -40,9 +46,13 @@ FLAG_FILTERS = (
 class CataloguePage(QWidget):
     """All products of the procurement catalogue.
 
-    Data arrives from the worker as a `CatalogueIndex`; the page reloads it
-    when an operation reports a change to `products` (immediately if the page
-    is visible, otherwise when it is next shown).
+    Data arrives from the worker as a `CatalogueIndex`. When an operation
+    reports a change to `products` (at once if the page is visible,
+    otherwise when it is next shown) the worker reads only the products the
+    change log names since the load and the index takes them in place
+    (`changes_since` / `CatalogueIndex.apply`): editing one product of
+    100,000 costs milliseconds, not a 1.3 s reload. Deletions, big changes
+    (an import) or an index that no longer matches the table reload it all.
     """
 
     counts_changed = Signal(int, int)
@@ -55,6 +65,7 @@ class CataloguePage(QWidget):
         self._stale = True
         self._loaded_once = False
         self._select_after_load: str | None = None
+        self._full_pending = False
         self._build()
         self.model.counts_changed.connect(self.counts_changed)
         worker.data_changed.connect(self._on_data_changed)
@@ -192,23 +203,51 @@ class CataloguePage(QWidget):
 
     # -- data ----------------------------------------------------------------------
 
-    def load(self) -> None:
-        """Ask the worker for the catalogue; the table updates when it arrives."""
+    def load(self, *, full: bool = False) -> None:
+        """Bring the table up to date from the worker: the products changed
+        since the last load, or (first time, `full`) the whole catalogue."""
         if self._loading:
             self._stale = True
+            self._full_pending |= full
             return
         self._loading = True
         self._stale = False
-        self.worker.op(lambda ctx: load_index(ctx.conn)).success(self._loaded).failure(
-            self._load_failed
-        ).parent(self.window()).run()
+        full = full or self._full_pending or not self._loaded_once
+        self._full_pending = False
+        if full:
+            sort = self.model.sort_field
+
+            def read_all(ctx: OpContext) -> CatalogueIndex:
+                index = load_index(ctx.conn)
+                if sort is not None:
+                    index.prepare_sort(sort)  # on the worker, not at the first paint
+                return index
+
+            op = self.worker.op(read_all).success(self._loaded)
+        else:
+            index = self.model.index_data
+            seq, forms = index.log_seq, index.known_forms()
+            op = self.worker.op(lambda ctx: changes_since(ctx.conn, seq, forms))
+            op = op.success(self._changed)
+        op.failure(self._load_failed).parent(self.window()).run()
 
     def _loaded(self, index: CatalogueIndex) -> None:
-        self._loading = False
         target = self._select_after_load or self.current_code()
-        self._select_after_load = None
         self.model.set_index(index)
         self._loaded_once = True
+        self._done(target)
+
+    def _changed(self, changes: IndexChanges | None) -> None:
+        target = self._select_after_load or self.current_code()
+        if changes is None or not self.model.apply_changes(changes):
+            self._loading = False
+            self.load(full=True)
+            return
+        self._done(target)
+
+    def _done(self, target: str | None) -> None:
+        self._loading = False
+        self._select_after_load = None
         if target is not None:
             self.select_code(target)
         if self._stale:
@@ -216,6 +255,7 @@ class CataloguePage(QWidget):
 
     def _load_failed(self, exc: BaseException) -> None:
         self._loading = False
+        self._full_pending = True  # whatever happened, read it all next time
         from ui.errors import show_error
 
         show_error(exc, self.window())
