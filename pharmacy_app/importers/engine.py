@@ -10,7 +10,7 @@ bulk.py). If any row was bad the transaction is rolled back — the
 import_batches row and anything written with it — and the result lists every
 bad cell; otherwise the importer finishes writing, the import_batches row
 gets its counts, and everything commits together. Cancelling rolls back too.
-Progress and cancel are checked after every chunk (≤ 20,000 rows) and
+Progress and cancel are checked after every chunk (≤ 50,000 rows) and
 between write steps.
 """
 
