@@ -15,17 +15,20 @@ catalogue is the kind that comes as a big workbook).
     .venv/bin/python bench/import_bench.py [--lines 1000000] [--xlsx-rows 100000]
         [--catalogue-rows 100000] [--keep]
 
-Where the CSV time goes (1,000,000 lines, 2 shared cores, 2026-11; the
-sqlite3 CLI's .import of the same file took 2.0-2.2 s in the same runs):
-encoding scan 0.2 s; reading 0.5 s and checking 1.3 s in a worker thread,
-beside the writing; upsert into purchase_lines 3.6-3.9 s (the executemany
-alone, i.e. already ~1.8x the whole .import: rows of 18 columns plus the
-uuid and (order_id, line_no) unique indexes); change log 0.7 s; rebuilding
-purchase_lines_code_time 0.8-0.9 s; COMMIT 0.25 s — 6.1-6.7 s in all, about
-3x. Before this design (staging table, triggers and index kept) it was
-16-25 s: the four batch-skipping triggers cost ~5.8 s a million rows even
-with their WHEN false, keeping the code/time index ~5 s (see
-pharmacy_app/importers/bulk.py).
+Where the CSV time goes (1,000,000 lines; 2 cores shared with other work,
+load average ~1 before the run; the sqlite3 CLI's .import of the same file
+took 2.1-2.2 s in the same runs): encoding scan 0.2 s; reading 0.6-0.8 s and
+checking 1.7-2.0 s in a worker thread, beside the writing; upsert into
+purchase_lines 4.6-4.9 s (the executemany alone is already ~2x the whole
+.import: rows of 18 columns plus the uuid and (order_id, line_no) unique
+indexes; 3.6-3.9 s when the second core is free); change log 0.8 s;
+rebuilding purchase_lines_code_time 0.9-1.2 s; COMMIT 0.25 s — 7.2-8.0 s in
+all (6.1-6.7 s on a quiet machine), 3.3-3.7x. Before this design (staging
+table, triggers and index kept) it was 16-25 s: the four batch-skipping
+triggers cost ~5.8 s a million rows even with their WHEN false, keeping the
+code/time index ~5 s (see pharmacy_app/importers/bulk.py). 100,000 xlsx
+purchase rows: calamine parses the sheet in 0.6 s and its Python cells
+become Arrow columns in 0.8 s; 2.1-2.3 s in all.
 """
 
 from __future__ import annotations
