@@ -132,7 +132,10 @@ class WatchingPage(QWidget):
         worker.data_changed.connect(self._on_data_changed)
 
     def load(self) -> None:
-        raise NotImplementedError
+        """Start loading the page's figures on the worker. Every page defines it;
+        an abstract base class is not available here (Shiboken's metaclass
+        conflicts with ABCMeta), so the base raises if a page forgets."""
+        raise NotImplementedError(f"{type(self).__name__} must define load()")
 
     def _start_load(self) -> bool:
         """False while a load runs (it is marked stale, to rerun when it ends)."""
