@@ -135,6 +135,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_REJECTED
     if not args.json:
         print(result.describe())
+    from pharmacy_app.purchase_summary import SUMMARISED_IMPORTS, refresh_after_import
+
+    if args.kind in SUMMARISED_IMPORTS:
+        if not args.quiet:
+            print("更新指标汇总…", file=sys.stderr)
+        refresh_after_import(conn, args.kind)
     return EXIT_OK
 
 

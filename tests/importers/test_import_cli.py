@@ -96,3 +96,24 @@ def test_import_essential_list_with_options(db_path, tmp_path, capsys):
     ).fetchone()
     assert tuple(row) == ("国家基本药物目录", "2026", "2026-09-01")
     conn.close()
+
+
+def test_import_leaves_the_figures_summaries_current(db_path, tmp_path):
+    """After `import purchases` the next `indicators` finds the purchase summaries
+    (migration 0007) current: the refresh after a large import is paid while
+    importing, not by the next figure asked for."""
+    from pharmacy_app.purchase_summary import is_current
+    from pharmacy_app.store import open_store
+
+    prepared(db_path)
+    path = write_csv(tmp_path / "purchases.csv", PURCHASE_HEADER, PURCHASES)
+    assert main(["--db", str(db_path), "import", "purchases", str(path), "--quiet"]) == EXIT_OK
+    conn = open_store(db_path)
+    try:
+        assert is_current(conn)
+        conn.execute(
+            "UPDATE purchase_lines SET qty = qty + 1 WHERE id = (SELECT min(id) FROM purchase_lines)"
+        )
+        assert not is_current(conn)  # a later write is seen as a change
+    finally:
+        conn.close()

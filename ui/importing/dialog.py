@@ -455,10 +455,13 @@ class ImportDialog(QDialog):
         self._show_page(RUNNING)
         self.cancel_button.setEnabled(True)
 
+        updating = self.tr("Updating the figures…")
+
         def work(ctx: OpContext) -> Any:
             from pharmacy_app.importers import run_import
+            from pharmacy_app.purchase_summary import refresh_after_import
 
-            return run_import(
+            result = run_import(
                 ctx.conn,
                 kind,
                 path,
@@ -466,6 +469,12 @@ class ImportDialog(QDialog):
                 progress=ctx.progress,
                 cancel=ctx.cancelled,
             )
+            if not result.errors:
+                # The import is committed; the summaries follow in their own
+                # transaction (pharmacy_app/purchase_summary.py).
+                ctx.progress(0, 0, updating)
+                refresh_after_import(ctx.conn, kind)
+            return result
 
         self._op = (
             self.worker.op(work)
@@ -484,6 +493,12 @@ class ImportDialog(QDialog):
             self.progress_label.setText(
                 self.tr("Importing: row {0} of {1}").format(progress.done, progress.total)
             )
+        elif progress.label:
+            # After the rows: the figures' summaries are brought up to date
+            # (the import itself is committed and can no longer be cancelled).
+            self.progress_bar.setRange(0, 0)
+            self.progress_label.setText(progress.label)
+            self.cancel_button.setEnabled(False)
 
     def cancel_import(self) -> None:
         if self._op is not None:
