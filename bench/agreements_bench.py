@@ -133,6 +133,12 @@ def main() -> None:
           f"{len(figures)} agreements")
     report("compute_agreements warm (the agreements page's rows)",
            lambda: compute_agreements(conn, INSTITUTION, as_of, profile), args.runs)
+    from pharmacy_app.indicators.agreement_detail import load_agreements_view
+
+    # What the agreements page asks the worker for when it opens (ui/agreements/page.py
+    # load_view): compute_agreements plus the selected products' names for the rows.
+    report("agreements page data (load_agreements_view)",
+           lambda: load_agreements_view(conn, as_of, profile), args.runs)
     report("compute_indicators warm (every section)",
            lambda: compute_indicators(conn, as_of, profile), args.runs)
     f = figures[0].to_json()
