@@ -170,3 +170,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/ui/" in str(item.path).replace("\\", "/"):
             item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+
+
+@pytest.fixture
+def demo_worker(qapp, demo_copy) -> Iterator[DbWorker]:
+    """The real threaded worker on a private copy of the demo database."""
+    w = DbWorker(demo_copy)
+    yield w
+    w.shutdown()

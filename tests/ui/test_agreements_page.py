@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
@@ -23,15 +22,6 @@ from ui.agreements.page import AgreementsPage
 from ui.main_window import MainWindow
 
 DEMO_DAY = dt.date(2026, 11, 23)
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    from pharmacy_app.demo import build_demo
-
-    path = tmp_path_factory.mktemp("agreements_demo") / "demo.db"
-    build_demo(path, today=DEMO_DAY)
-    return path
 
 
 @pytest.fixture

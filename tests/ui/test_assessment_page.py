@@ -11,33 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from pharmacy_app.cli import main
-from pharmacy_app.demo import build_demo
 from ui.assessment.page import AssessmentPage, ChangeDialog
-from ui.worker import DbWorker
 
 DEMO_DAY = dt.date(2026, 11, 23)
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("assessment_demo") / "demo.db"
-    build_demo(path, today=DEMO_DAY)
-    return path
-
-
-@pytest.fixture
-def demo_worker(qapp, demo_file: Path, tmp_path: Path):
-    for source in demo_file.parent.glob(demo_file.name + "*"):
-        shutil.copy(source, tmp_path / source.name)
-    w = DbWorker(tmp_path / demo_file.name)
-    yield w
-    w.shutdown()
 
 
 @pytest.fixture

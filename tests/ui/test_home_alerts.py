@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -84,15 +83,6 @@ def test_pages_for_rules():
     assert page_for("SUP-3") == "suppliers"
     assert page_for("PAY-2") == "payments"
     assert page_for("XX-1") is None
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    from pharmacy_app.demo import build_demo
-
-    path = tmp_path_factory.mktemp("home_alerts_demo") / "demo.db"
-    build_demo(path, today=DEMO_DAY)
-    return path
 
 
 @pytest.fixture

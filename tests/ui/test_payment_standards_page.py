@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,27 +16,9 @@ import pytest
 from PySide6.QtCore import QDate
 
 from pharmacy_app.cli import main
-from pharmacy_app.demo import build_demo
 from ui.payment_standards.page import PaymentStandardsPage
-from ui.worker import DbWorker
 
 DEMO_DAY = dt.date(2026, 11, 23)
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("ps_demo") / "demo.db"
-    build_demo(path, today=DEMO_DAY)
-    return path
-
-
-@pytest.fixture
-def demo_worker(qapp, demo_file: Path, tmp_path: Path):
-    for source in demo_file.parent.glob(demo_file.name + "*"):
-        shutil.copy(source, tmp_path / source.name)
-    w = DbWorker(tmp_path / demo_file.name)
-    yield w
-    w.shutdown()
 
 
 @pytest.fixture

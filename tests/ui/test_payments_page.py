@@ -10,36 +10,17 @@ dialogs add up to the row they open from; every model passes qtmodeltester.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate
 
-from pharmacy_app.demo import build_demo
 from pharmacy_app.indicators import compute_indicators
 from pharmacy_app.store import open_store
 from ui.payments.page import LinesDialog, PaymentsPage
 from ui.worker import DbWorker
 
 DEMO_DAY = dt.date(2026, 11, 23)
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("payments_demo") / "demo.db"
-    build_demo(path, today=DEMO_DAY)
-    return path
-
-
-@pytest.fixture
-def demo_worker(qapp, demo_file: Path, tmp_path: Path):
-    for source in demo_file.parent.glob(demo_file.name + "*"):
-        shutil.copy(source, tmp_path / source.name)
-    w = DbWorker(tmp_path / demo_file.name)
-    yield w
-    w.shutdown()
 
 
 def indicators(worker: DbWorker, as_of: dt.date) -> dict:

@@ -10,7 +10,6 @@ lines (read back with python-calamine); every model passes qtmodeltester.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,39 +17,14 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QFileDialog
 from python_calamine import CalamineWorkbook
 
-from pharmacy_app.demo import build_demo
 from pharmacy_app.exports.unresponded import HEADERS, SHEET
 from pharmacy_app.indicators import compute_indicators
 from pharmacy_app.store import open_store
 from ui.main_window import MainWindow
 from ui.suppliers.columns import TIER_NAMES
 from ui.suppliers.page import SuppliersPage
-from ui.worker import DbWorker
 
 DEMO_DAY = dt.date(2026, 11, 23)
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("suppliers_demo") / "demo.db"
-    build_demo(path, today=DEMO_DAY)
-    return path
-
-
-@pytest.fixture
-def demo_path(demo_file: Path, tmp_path: Path) -> Path:
-    """A private copy of the demo database (with its WAL files, if any)."""
-    target = tmp_path / "demo.db"
-    for source in demo_file.parent.glob(demo_file.name + "*"):
-        shutil.copy(source, tmp_path / source.name)
-    return target
-
-
-@pytest.fixture
-def demo_worker(qapp, demo_path):
-    w = DbWorker(demo_path)
-    yield w
-    w.shutdown()
 
 
 def indicators(path: Path, as_of: dt.date) -> dict:
@@ -94,10 +68,10 @@ def assert_rows_equal_indicators(page: SuppliersPage, expected: dict) -> None:
             assert interview.endswith(s["interview_quarters"][-1])
 
 
-def test_sup_figures_equal_compute_indicators(page, demo_path):
+def test_sup_figures_equal_compute_indicators(page, demo_copy):
     """SUP-1, SUP-2, SUP-3, SUP-5 on the page = `indicators --json` (one code path)."""
     assert page.overview.as_of == DEMO_DAY  # the demo's own 'today'
-    expected = indicators(demo_path, DEMO_DAY)
+    expected = indicators(demo_copy, DEMO_DAY)
     assert_rows_equal_indicators(page, expected)
     # The demo's late deliverer is listed for interview (SUP-2, 2 quarters) in the warning tier.
     interviewed = [s["supplier"] for s in expected["suppliers"] if s["interview"]]
@@ -107,12 +81,12 @@ def test_sup_figures_equal_compute_indicators(page, demo_path):
     assert page.suppliers_model.data(index, Qt.ItemDataRole.ForegroundRole) is not None
 
 
-def test_as_of_picker_recomputes(qtbot, page, demo_path, wait_idle):
+def test_as_of_picker_recomputes(qtbot, page, demo_copy, wait_idle):
     with qtbot.waitSignal(page.overview_shown, timeout=20_000):
         page.date_edit.setDate(QDate(2026, 6, 30))
     wait_idle(page.worker)
     assert page.overview.as_of == dt.date(2026, 6, 30)
-    assert_rows_equal_indicators(page, indicators(demo_path, dt.date(2026, 6, 30)))
+    assert_rows_equal_indicators(page, indicators(demo_copy, dt.date(2026, 6, 30)))
 
 
 def test_selected_supplier_lines_quarters_and_48h_list(qtbot, page, wait_idle):
