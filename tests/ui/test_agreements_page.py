@@ -263,3 +263,29 @@ def test_av9_dialog_offers_exactly_the_domains_reasons():
     from ui.agreements.models import REASON_NAMES
 
     assert set(EXEMPTION_REASONS) == set(DOMAIN) == set(REASON_NAMES)
+
+
+def test_monthly_chart_slots_hit_test_and_tooltips(qtbot):
+    """The monthly chart's slots (shared SlotChart): the painted bar under the
+    pointer is found, its tooltip shown, and a click emits its month."""
+    from PySide6.QtCore import QPointF
+
+    from ui.agreements.charts import ChartMonth, MonthlyChart
+
+    chart = MonthlyChart()
+    qtbot.addWidget(chart)
+    chart.resize(640, 260)
+    chart.set_months([
+        ChartMonth("2026-03", 10, 2, 0.1, 0.08, "3月：中选 10"),
+        ChartMonth("2026-04", 12, 0, 0.2, 0.17, ""),
+    ])
+    chart.show()
+    qtbot.waitExposed(chart)
+    chart.grab()  # paints, which lays out the slots
+    centre = chart._slots[0].center()
+    assert chart.slot_at(centre) == 0
+    assert chart.slot_tooltip(0) == "3月：中选 10" and chart.slot_tooltip(1) == ""
+    assert chart.slot_at(QPointF(-5, -5)) is None
+    with qtbot.waitSignal(chart.month_clicked) as clicked:
+        qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=centre.toPoint())
+    assert clicked.args == ["2026-03"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
-    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QPointF,
@@ -24,7 +23,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
-    QHelpEvent,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -32,15 +30,14 @@ from PySide6.QtGui import (
     QPen,
 )
 from PySide6.QtWidgets import (
-    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QToolTip,
     QWidget,
 )
 
 from ui.agreements.models import PROGRESS_ROLE, ProgressFigures
+from ui.essential.charts import SlotChart
 from ui.i18n import tr
 
 TRACK = QColor("#e3e7ee")
@@ -121,19 +118,15 @@ class ChartMonth:
     tooltip: str = ""
 
 
-class MonthlyChart(QWidget):
+class MonthlyChart(SlotChart):
     """Stacked monthly bars (left axis) and cumulative progress vs 序时进度 (right axis)."""
 
     month_clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(220, parent)
         self.months: list[ChartMonth] = []
         self.title = ""
-        self._slots: list[QRectF] = []
-        self.setMinimumHeight(220)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(640, 260)
@@ -143,21 +136,8 @@ class MonthlyChart(QWidget):
         self.title = title
         self.update()
 
-    def slot_at(self, pos: QPointF) -> int | None:
-        for i, rect in enumerate(self._slots):
-            if rect.contains(pos):
-                return i
-        return None
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            i = self.slot_at(QPointF(event.pos()))
-            if i is not None and self.months[i].tooltip:
-                QToolTip.showText(event.globalPos(), self.months[i].tooltip, self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
+    def slot_tooltip(self, index: int) -> str:
+        return self.months[index].tooltip if index < len(self.months) else ""
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton:

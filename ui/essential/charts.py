@@ -74,7 +74,43 @@ class ShareGauge(QWidget):
         painter.end()
 
 
-class TrendChart(QWidget):
+class SlotChart(QWidget):
+    """A chart of clickable slots (one per month): hit-testing and tooltips.
+
+    Subclasses fill `_slots` while painting and say what each slot's tooltip
+    is; the trend chart and the agreements' monthly chart share this.
+    """
+
+    def __init__(self, min_height: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._slots: list[QRectF] = []
+        self.setMinimumHeight(min_height)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def slot_at(self, pos: QPointF) -> int | None:
+        for i, rect in enumerate(self._slots):
+            if rect.contains(pos):
+                return i
+        return None
+
+    def slot_tooltip(self, index: int) -> str:
+        """The tooltip of slot `index` ('' for none)."""
+        return ""
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            i = self.slot_at(QPointF(event.pos()))
+            text = self.slot_tooltip(i) if i is not None else ""
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+
+class TrendChart(SlotChart):
     """Bars per month (share of essential amount) with a target line.
 
     Hovering a bar shows its tooltip; a click emits `clicked` (drill-down).
@@ -83,14 +119,10 @@ class TrendChart(QWidget):
     clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(170, parent)
         self.points: list[tuple[str, float | None]] = []
         self.tooltips: list[str] = []
         self.target: float | None = None
-        self._slots: list[QRectF] = []
-        self.setMinimumHeight(170)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(480, 200)
@@ -106,21 +138,8 @@ class TrendChart(QWidget):
         self.tooltips = list(tooltips or [])
         self.update()
 
-    def slot_at(self, pos: QPointF) -> int | None:
-        for i, rect in enumerate(self._slots):
-            if rect.contains(pos):
-                return i
-        return None
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            i = self.slot_at(QPointF(event.pos()))
-            if i is not None and i < len(self.tooltips):
-                QToolTip.showText(event.globalPos(), self.tooltips[i], self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
+    def slot_tooltip(self, index: int) -> str:
+        return self.tooltips[index] if index < len(self.tooltips) else ""
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton:
