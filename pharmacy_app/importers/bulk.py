@@ -68,6 +68,8 @@ REBUILD_SHARE = 0.6
 # table; the connection's own size is restored afterwards. (Loading into an
 # empty table and rebuilding the indexes measured faster with the default.)
 KEEP_INDEXES_CACHE_KIB = 65_536
+# Helper threads SQLite may use to sort while it re-creates an index.
+INDEX_SORT_THREADS = 2
 
 # WHEN clauses (lower case, single spaces) of triggers that never fire for a
 # bulk import's rows, by event.
@@ -234,10 +236,17 @@ class BulkTable:
     def finish(self) -> Counts:
         """After the last chunk of a clean file: re-create what was dropped."""
         started = time.perf_counter()
-        for i, sql in enumerate(self.suspended.indexes):
-            self.ctx.check_cancel()
-            self.conn.execute(sql)
-            self.ctx.write_progress((i + 1) / len(self.suspended.indexes))
+        threads = self.conn.execute("PRAGMA threads").fetchone()[0]
+        # CREATE INDEX sorts with helper threads when allowed: 0.5 s instead
+        # of 0.7 s for a million rows' (code, ordered_at) on two cores.
+        self.conn.execute(f"PRAGMA threads = {max(int(threads), INDEX_SORT_THREADS)}")
+        try:
+            for i, sql in enumerate(self.suspended.indexes):
+                self.ctx.check_cancel()
+                self.conn.execute(sql)
+                self.ctx.write_progress((i + 1) / len(self.suspended.indexes))
+        finally:
+            self.conn.execute(f"PRAGMA threads = {int(threads)}")
         for sql in self.suspended.triggers:
             self.conn.execute(sql)
         self.suspended = Suspended()
@@ -339,9 +348,10 @@ def python_values(column: Column) -> Iterable:
 class Rows:
     """A checked chunk for BulkTable.write: its columns (in the table's order) and length.
 
-    Columns may stay Arrow or numpy arrays: they become Python values only
-    when written, on the writing thread. `key_columns` are the positions of
-    the key's columns, for logging updated rows.
+    check() may leave columns as Arrow or numpy arrays; to_bind() turns them
+    into the Python values sqlite3 binds, still on the checking thread.
+    `key_columns` are the positions of the key's columns, for logging
+    updated rows.
     """
 
     columns: list[Column]
@@ -374,9 +384,13 @@ class BulkImporter(PipelinedImporter):
         found = self.keys.check(key_columns, chunk.rows[candidates])
         return sorted((int(candidates[k]), first) for k, first in found.items())
 
+    def to_bind(self, checked: object) -> object:
+        assert isinstance(checked, Rows)
+        return Rows([python_values(c) for c in checked.columns], checked.n, checked.key_columns)
+
     def store(self, checked: object) -> None:
         assert isinstance(checked, Rows)
-        values = [python_values(c) for c in checked.columns]
+        values = checked.columns
         keys = None
         if checked.key_columns:
 

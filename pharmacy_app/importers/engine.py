@@ -246,6 +246,15 @@ class PipelinedImporter(Importer):
     def check(self, chunk: Chunk) -> object | None:
         """Check one chunk (worker thread): record its errors, return what to write."""
 
+    def to_bind(self, checked: object) -> object:
+        """Turn what check() returned into what store() binds (worker thread).
+
+        Work done here, not in store(), leaves the writing thread nothing but
+        the database's own work: both threads need the GIL for Python work,
+        and SQLite lets it go only while it steps.
+        """
+        return checked
+
     @abstractmethod
     def store(self, checked: object) -> None:
         """Write what check() returned (caller's thread)."""
@@ -253,7 +262,7 @@ class PipelinedImporter(Importer):
     def feed(self, chunk: Chunk) -> None:
         checked = self.check(chunk)
         if checked is not None:
-            self.store(checked)
+            self.store(self.to_bind(checked))
 
 
 def default_institution(ctx: Context) -> str | None:
@@ -411,6 +420,8 @@ def _pipelined(source: Source, importer: PipelinedImporter, ctx: Context) -> Non
                     break
                 _rejected_by_reader(ctx, chunk)
                 checked = importer.check(chunk) if len(chunk) else None
+                if checked is not None and not ctx.has_errors:
+                    checked = importer.to_bind(checked)
                 seconds["check"] += time.perf_counter() - checked_at
                 handoff.put((chunk, checked))
             handoff.put(_DONE)
