@@ -231,6 +231,29 @@ def test_large_change_rebuilds_everything(shop, monkeypatch):
     assert_same(shop, monkeypatch)
 
 
+def test_a_month_into_a_big_table_is_patched_not_rebuilt(shop, tmp_path, monkeypatch):
+    """Past FULL_REBUILD_ORDERS, a change small beside the table is still patched.
+
+    Patching costs per changed order, rebuilding per line in the table: a
+    month's import into a year of lines must not rebuild everything.
+    """
+    rng = random.Random(8)
+    year = write_csv(tmp_path / "year.csv", PURCHASE_HEADER, purchase_rows(rng, 150))
+    assert run_import(shop, "purchases", year).committed
+    assert purchase_summary.ensure_fresh(shop) is not None
+    lines = shop.execute("SELECT count(*) FROM purchase_lines").fetchone()[0]
+    monkeypatch.setattr(purchase_summary, "FULL_REBUILD_ORDERS", 3)
+    month = write_csv(tmp_path / "month.csv", PURCHASE_HEADER, purchase_rows(rng, 8, prefix="M"))
+    assert run_import(shop, "purchases", month).committed
+    assert lines > 8 * purchase_summary.FULL_REBUILD_LINES_PER_ORDER
+    rebuilds = []
+    with monkeypatch.context() as m:
+        m.setattr(purchase_summary, "_full", lambda *args: rebuilds.append(args))
+        assert purchase_summary.ensure_fresh(shop) is not None
+    assert rebuilds == []
+    assert_same(shop, monkeypatch)
+
+
 def test_catalogue_caches_follow_product_edits(shop, monkeypatch):
     """ED-1 品规 and the ED-5 flags kept between calls change with every product edit."""
     from pharmacy_app.indicators.essential import _group_catalogue_specs, stored_catalogue_specs
