@@ -1,8 +1,9 @@
 """Catalogue products: validation, saving, (de)activation, search keys.
 
 The importer, the product dialog and the command line all go through
-`validate_product` and `save_products`, so a rule about a product lives here
-once. CON-1: consumables carry the national 27-character code starting with
+`normalise_product`, `validate_product` and `product_row` (written by
+`save_products`, or `write_product_rows` for the importer, which checks on
+its own thread), so a rule about a product lives here once. CON-1: consumables carry the national 27-character code starting with
 `C` (and a UDI where known); drugs the 23-character national drug code.
 """
 
@@ -252,18 +253,27 @@ def save_products(conn: sqlite3.Connection, products: Iterable[Product]) -> Save
         if errors:
             raise ProductInvalid(errors)
         rows.append(product_row(p))
-    counts = SaveCounts()
     with transaction(conn):
-        existing = _existing_hashes(conn, [r[0] for r in rows])
-        for r in rows:
-            old = existing.get(r[0], _MISSING)
-            if old is _MISSING:
-                counts.inserted += 1
-            elif old == r[-1]:
-                counts.unchanged += 1
-            else:
-                counts.updated += 1
-        conn.executemany(_UPSERT_SQL, rows)
+        return write_product_rows(conn, rows)
+
+
+def write_product_rows(conn: sqlite3.Connection, rows: Sequence[tuple]) -> SaveCounts:
+    """Upsert product_row() tuples of normalised, valid products, one row per code.
+
+    For callers that normalised and validated already (the catalogue
+    importer, on its checking thread); inside the caller's transaction.
+    """
+    counts = SaveCounts()
+    existing = _existing_hashes(conn, [r[0] for r in rows])
+    for r in rows:
+        old = existing.get(r[0], _MISSING)
+        if old is _MISSING:
+            counts.inserted += 1
+        elif old == r[-1]:
+            counts.unchanged += 1
+        else:
+            counts.updated += 1
+    conn.executemany(_UPSERT_SQL, rows)
     return counts
 
 

@@ -1,9 +1,13 @@
 """Catalogue (采购目录) → products, through pharmacy_app.catalogue.
 
 Every product goes through catalogue.normalise_product / validate_product /
-save_products, so the importer and the product dialog accept exactly the same
+product_row, so the importer and the product dialog accept exactly the same
 products (CON-1: 23-char drug codes, 27-char `C…` consumable codes). The
 package conversion is derived from 包装 when 转换比 is missing.
+
+Checking (and the search keys' pinyin) runs in the import's worker thread,
+chunk by chunk, beside the writing of the chunk before (engine.PipelinedImporter);
+a cell text that repeats (flags, kinds, states, packages) is parsed once.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ from pharmacy_app.catalogue import (
     kind_for_code,
     normalise_code,
     normalise_product,
-    save_products,
+    product_row,
     validate_product,
+    write_product_rows,
 )
 from pharmacy_app.parsing import parse_decimal, parse_flag, to_halfwidth
 
 from .columns import MSG_NEGATIVE, MSG_NOT_NUMBER
-from .engine import Counts, Importer
+from .engine import Counts, PipelinedImporter
 from .reading import Chunk
 from .spec import CATALOGUE
 
@@ -46,16 +51,20 @@ MSG_CONVERSION = "转换比应为正整数"
 FALLBACK_COLUMN = {"active": "status", "conversion": "package", "is_vbp": "vbp_batch"}
 
 
-class CatalogueImporter(Importer):
+class CatalogueImporter(PipelinedImporter):
     spec = CATALOGUE
+    read_share = 0.95
 
     def begin(self) -> None:
-        self.products: list[Product] = []
         self.seen: dict[str, int] = {}
+        self.counts = Counts()
+        self._flags: dict[str, bool | None] = {}
 
-    def feed(self, chunk: Chunk) -> None:
+    def check(self, chunk: Chunk) -> list[tuple] | None:
+        """The chunk's products as product_row() tuples (worker thread)."""
         ctx = self.ctx
         cols = {f: ctx.texts(chunk, f) for f in ctx.mapping}
+        rows: list[tuple] = []
         for i in range(len(chunk)):
             values = {f: col[i] for f, col in cols.items() if col is not None}
             # A repeated code is reported even when its first row has other errors.
@@ -68,8 +77,28 @@ class CatalogueImporter(Importer):
                 self.seen[code] = int(chunk.rows[i])
             product = self._product(chunk, i, values)
             if product is not None:
-                self.products.append(product)
-        ctx.check_cancel()
+                rows.append(product_row(product))
+        return rows or None
+
+    def store(self, checked: object) -> None:
+        assert isinstance(checked, list)
+        saved = write_product_rows(self.conn, checked)
+        self.counts.inserted += saved.inserted
+        self.counts.updated += saved.updated
+        self.counts.unchanged += saved.unchanged
+
+    def _flag(self, text: str) -> bool | None:
+        """parse_flag() of a cell, once per distinct text; None when it is not a flag."""
+        try:
+            return self._flags[text]
+        except KeyError:
+            pass
+        try:
+            value: bool | None = parse_flag(text)
+        except ValueError:
+            value = None
+        self._flags[text] = value
+        return value
 
     def _product(self, chunk: Chunk, i: int, v: dict[str, str]) -> Product | None:
         ctx = self.ctx
@@ -93,10 +122,11 @@ class CatalogueImporter(Importer):
             kind = kind_for_code(code) or "drug"
         flags = {}
         for name in FLAG_FIELDS:
-            try:
-                flags[name] = parse_flag(v.get(name, ""))
-            except ValueError:
+            flag = self._flag(v.get(name, ""))
+            if flag is None:
                 fail(name, MSG_FLAG)
+            else:
+                flags[name] = flag
         conversion = None
         if v.get("conversion"):
             try:
@@ -150,6 +180,5 @@ class CatalogueImporter(Importer):
         return None if failed else product
 
     def write(self, batch_id: int) -> Counts:
-        saved = save_products(self.conn, self.products)
         self.ctx.write_progress(1.0)
-        return Counts(saved.inserted, saved.updated, saved.unchanged)
+        return self.counts
