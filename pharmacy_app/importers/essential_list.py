@@ -1,9 +1,11 @@
 """Essential-medicines list (基本药物目录) → a new essential_lists row with its entries.
 
 FORMATS.md: importing a list makes it the list in force from its
-effective date; earlier lists are kept for history (ED-2), so every import
-adds a list and never edits an old one. 规格 is optional: an entry without
-one (NULL) is matched on 通用名 and 剂型 alone.
+effective date; earlier lists are kept for history (ED-2), so an import
+adds a list and never edits an old one — unless the list already in force
+from that date has the same name, edition and entries: importing the same
+file again then changes nothing (imports are idempotent, issue 2). 规格 is
+optional: an entry without one (NULL) is matched on 通用名 and 剂型 alone.
 """
 
 from __future__ import annotations
@@ -66,7 +68,26 @@ class EssentialListImporter(Importer):
             )
         ctx.check_cancel()
 
+    def _same_as_in_force(self) -> bool:
+        """The list in force from this date (the last imported) is this one already."""
+        row = self.conn.execute(
+            """SELECT id, name, edition FROM essential_lists WHERE effective_from = ?
+               ORDER BY imported_at DESC, id DESC LIMIT 1""",
+            (self.effective_from.isoformat(),),
+        ).fetchone()
+        if row is None or (row[1], row[2]) != (self.name, self.edition):
+            return False
+        stored = self.conn.execute(
+            "SELECT seq, generic_name, dosage_form, specification, category"
+            " FROM essential_list_entries WHERE list_id = ? ORDER BY id",
+            (row[0],),
+        ).fetchall()
+        return [tuple(r) for r in stored] == self.entries
+
     def write(self, batch_id: int) -> Counts:
+        if self._same_as_in_force():
+            self.ctx.write_progress(1.0)
+            return Counts(unchanged=len(self.entries))
         cur = self.conn.execute(
             "INSERT INTO essential_lists (name, edition, effective_from, source) VALUES (?, ?, ?, ?)",
             (self.name, self.edition, self.effective_from.isoformat(), self.ctx.file),

@@ -91,3 +91,21 @@ def test_missing_name_is_an_error_and_bad_dates_fail(conn, tmp_path):
         run_import(
             conn, "essential-list", write_csv(tmp_path / "m.csv", ["序号", "通用名"], [["1", "x"]])
         )
+
+
+def test_reimporting_the_same_list_adds_nothing_but_a_changed_one_is_kept_beside_it(conn, tmp_path):
+    """Issue 2: an import is idempotent; ED-2: a different list from the same date is new."""
+    path = write_csv(tmp_path / "基药.csv", HEADER, ROWS)
+    options = {"effective_from": "2026-09-01", "name": "国家基本药物目录", "edition": "2026"}
+    assert run_import(conn, "essential-list", path, options=options).inserted == 4
+    again = run_import(conn, "essential-list", path, options=options)
+    assert again.committed and (again.inserted, again.unchanged) == (0, 4)
+    assert conn.execute("SELECT count(*) FROM essential_lists").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM essential_list_entries").fetchone()[0] == 4
+
+    fixed = write_csv(tmp_path / "基药（更正）.csv", HEADER, [*ROWS[:3], ["4", "复方丹参滴丸", "滴丸剂", "", "中成药"],
+                                                          ["5", "布洛芬", "片剂", "0.1g", "西药"]])
+    assert run_import(conn, "essential-list", fixed, options=options).inserted == 5
+    # Back to the first file: it becomes the list in force again, as a list of its own.
+    assert run_import(conn, "essential-list", path, options=options).inserted == 4
+    assert conn.execute("SELECT count(*) FROM essential_lists").fetchone()[0] == 3
