@@ -135,7 +135,9 @@ FORMER_OBJECTS = ("purchase_paid_steps", "ps_code_month")
 
 
 def _recreate(conn: sqlite3.Connection) -> None:
+    from db.connection import applied_migrations
     from db.steps import m0007_purchase_summary as step
+    from db.steps.m0012_summary_triggers_upsert_safe import replace_triggers
 
     objects = conn.execute(
         """SELECT type, name FROM sqlite_master
@@ -146,6 +148,9 @@ def _recreate(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
     for statement in step.statements():
         conn.execute(statement)
+    # The triggers as migration 0012 rewrote them, if this file has had it.
+    if "0012_summary_triggers_upsert_safe" in applied_migrations(conn):
+        replace_triggers(conn)
 
 
 def _is_current(conn: sqlite3.Connection, state: dict[str, object],

@@ -60,3 +60,17 @@ def test_deactivate_keeps_the_product(conn):
 def test_pinyin_initials_for_search():
     assert pinyin_initials("阿莫西林") == "amxl"
     assert pinyin_initials("头孢克洛ＸＲ") == "tbklxr"
+
+
+def test_marking_a_saved_drug_vbp_and_back_saves(conn):
+    """Turning VBP on and off through save_products (the product dialog) must not abort.
+
+    0007's trigger noted the code twice with INSERT OR IGNORE, which the
+    upsert's own conflict policy overrode: "UNIQUE constraint failed" (0012).
+    """
+    save_products(conn, [DRUG])
+    for vbp, batch in ((True, "第五批"), (False, ""), (True, "第七批")):
+        save_products(conn, [replace(DRUG, is_vbp=vbp, vbp_batch=batch)])
+        assert get_product(conn, DRUG.code).is_vbp is vbp
+    noted = conn.execute("SELECT code FROM summary_dirty_codes").fetchall()
+    assert [r[0] for r in noted] == [DRUG.code]

@@ -341,3 +341,14 @@ def test_older_summary_layout_is_recreated_then_rebuilt(shop, monkeypatch):
     triggers = {r[0] for r in shop.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert {"ps_lines_insert", "ps_payments_delete", "ps_products_vbp"} <= triggers
     assert_same(shop, monkeypatch)
+
+
+def test_an_upsert_of_a_noted_line_still_saves(shop):
+    """A line upserted twice by hand notes its order once and does not abort (0012)."""
+    upsert = """INSERT INTO purchase_lines (order_id, line_no, institution_code, code, qty,
+                    amount_fen, ordered_at) VALUES ('U1', '1', ?, ?, ?, 1000, '2026-02-03 10:00:00')
+                ON CONFLICT (order_id, line_no) DO UPDATE SET qty = excluded.qty"""
+    for qty in (1, 2, 3):
+        shop.execute(upsert, (INSTITUTION, D1, qty))
+    assert shop.execute("SELECT qty FROM purchase_lines WHERE order_id = 'U1'").fetchone()[0] == 3
+    assert [r[0] for r in shop.execute("SELECT order_id FROM summary_dirty_orders")] == ["U1"]
