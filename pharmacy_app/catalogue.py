@@ -172,7 +172,11 @@ def pinyin_initials(text: str) -> str:
 
 def search_key(p: Product) -> str:
     """What the catalogue search matches against: pinyin of name and maker."""
-    return f"{pinyin_initials(p.generic_name)} {pinyin_initials(p.manufacturer)}"
+    return names_key(p.generic_name, p.manufacturer)
+
+
+def names_key(generic_name: str, manufacturer: str) -> str:
+    return f"{pinyin_initials(generic_name)} {pinyin_initials(manufacturer)}"
 
 
 COLUMNS = (
@@ -219,8 +223,13 @@ def product_row(p: Product) -> tuple:
         int(p.active),
         p.udi,
     )
+    return sealed_row(values, search_key(p))
+
+
+def sealed_row(values: tuple, key: str) -> tuple:
+    """A product_row() from its 17 product values and search key: the content hash added."""
     digest = hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
-    return (*values, search_key(p), digest)
+    return (*values, key, digest)
 
 
 _UPSERT_SQL = f"""
