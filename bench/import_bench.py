@@ -15,20 +15,22 @@ catalogue is the kind that comes as a big workbook).
     .venv/bin/python bench/import_bench.py [--lines 1000000] [--xlsx-rows 100000]
         [--catalogue-rows 100000] [--keep]
 
-Where the CSV time goes (1,000,000 lines; 2 cores shared with other work,
-load average ~1 before the run; the sqlite3 CLI's .import of the same file
-took 2.1-2.2 s in the same runs): encoding scan 0.2 s; reading 0.6-0.8 s and
-checking 1.7-2.0 s in a worker thread, beside the writing; upsert into
-purchase_lines 4.6-4.9 s (the executemany alone is already ~2x the whole
-.import: rows of 18 columns plus the uuid and (order_id, line_no) unique
-indexes; 3.6-3.9 s when the second core is free); change log 0.8 s;
-rebuilding purchase_lines_code_time 0.9-1.2 s; COMMIT 0.25 s — 7.2-8.0 s in
-all (6.1-6.7 s on a quiet machine), 3.3-3.7x. Before this design (staging
-table, triggers and index kept) it was 16-25 s: the four batch-skipping
-triggers cost ~5.8 s a million rows even with their WHEN false, keeping the
-code/time index ~5 s (see pharmacy_app/importers/bulk.py). 100,000 xlsx
-purchase rows: calamine parses the sheet in 0.6 s and its Python cells
-become Arrow columns in 0.8 s; 2.1-2.3 s in all.
+Where the CSV time goes (1,000,000 lines; 2 cores, load average ~0.5; the
+sqlite3 CLI's .import of the same file took 2.0-2.2 s in the same runs):
+encoding scan 0.2 s; reading 0.3-0.6 s and checking 1.2-1.5 s (with the
+conversion to the Python values sqlite3 binds) in a worker thread, beside the
+writing; upsert into purchase_lines 4.1-4.6 s (18 columns, the uuid and
+(order_id, line_no) unique indexes); change log 0.7-0.8 s; re-creating the
+two plain indexes 0.6-0.9 s (two sorting threads); COMMIT 0.25 s — 6.0-6.9 s
+in all, 2.9-3.4x. bench/import_floor.py shows why 1.5x is out of reach here:
+sqlite3's executemany of the file's raw text into a plain table is already
+1.15-1.2x, and SQLite alone filling purchase_lines (keys, indexes, change
+log; no Python per row) 1.6x. Before the current design (staging table,
+triggers and index kept) it was 16-25 s. 100,000 xlsx purchase rows:
+fastexcel parses the sheet twice (header search, then typed columns) in
+0.35 + 0.45 s and the columns become text column-wise in ~0.05 s; 1.5-1.7 s
+in all. 100,000 catalogue rows: 3.6-3.9 s (checking ~1.5 s, a third of it
+the search keys' pinyin; writing ~1 s).
 """
 
 from __future__ import annotations
