@@ -44,36 +44,29 @@ def _codes(*values: str, when: str = "") -> str:
     return _note("summary_dirty_codes", "code", *values, when=when)
 
 
+def _order_triggers(prefix: str, table: str, update_of: str) -> dict[str, str]:
+    """Insert, update and delete triggers noting the orders a write to `table` touches."""
+    return {
+        f"{prefix}_insert": f"""CREATE TRIGGER {prefix}_insert AFTER INSERT ON {table}
+WHEN new.batch_id IS NULL
+BEGIN
+    {_orders("new.order_id")}
+END""",
+        f"{prefix}_update": f"""CREATE TRIGGER {prefix}_update AFTER UPDATE OF {update_of} ON {table}
+WHEN new.batch_id IS old.batch_id OR new.batch_id IS NULL
+BEGIN
+    {_orders("old.order_id", "new.order_id")}
+END""",
+        f"{prefix}_delete": f"""CREATE TRIGGER {prefix}_delete AFTER DELETE ON {table}
+BEGIN
+    {_orders("old.order_id")}
+END""",
+    }
+
+
 TRIGGERS = {
-    "ps_lines_insert": f"""CREATE TRIGGER ps_lines_insert AFTER INSERT ON purchase_lines
-WHEN new.batch_id IS NULL
-BEGIN
-    {_orders("new.order_id")}
-END""",
-    "ps_lines_update": f"""CREATE TRIGGER ps_lines_update AFTER UPDATE OF {_LINE_COLUMNS} ON purchase_lines
-WHEN new.batch_id IS old.batch_id OR new.batch_id IS NULL
-BEGIN
-    {_orders("old.order_id", "new.order_id")}
-END""",
-    "ps_lines_delete": f"""CREATE TRIGGER ps_lines_delete AFTER DELETE ON purchase_lines
-BEGIN
-    {_orders("old.order_id")}
-END""",
-    "ps_payments_insert": f"""CREATE TRIGGER ps_payments_insert AFTER INSERT ON payments
-WHEN new.batch_id IS NULL
-BEGIN
-    {_orders("new.order_id")}
-END""",
-    "ps_payments_update": f"""CREATE TRIGGER ps_payments_update AFTER UPDATE OF order_id, line_no, amount_fen, paid_on
-ON payments
-WHEN new.batch_id IS old.batch_id OR new.batch_id IS NULL
-BEGIN
-    {_orders("old.order_id", "new.order_id")}
-END""",
-    "ps_payments_delete": f"""CREATE TRIGGER ps_payments_delete AFTER DELETE ON payments
-BEGIN
-    {_orders("old.order_id")}
-END""",
+    **_order_triggers("ps_lines", "purchase_lines", _LINE_COLUMNS),
+    **_order_triggers("ps_payments", "payments", "order_id, line_no, amount_fen, paid_on"),
     "ps_products_insert": f"""CREATE TRIGGER ps_products_insert AFTER INSERT ON products
 BEGIN
     UPDATE summary_state SET value = value + 1 WHERE key = 'products_gen';
