@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -664,6 +665,12 @@ class ExcelSource(Source):
                 ["" if v is None else v for v in row.values()] for row in table.to_pylist()
             ]
             index = find_header_row(spec, rows)
+            if any(_NOT_TEXT_RE.match(cell) for row in rows[: index + 1] for cell in row):
+                # fastexcel writes a number, date or boolean cell its own way
+                # ('true', '2026-03-01 00:00:00'): such a header is read again
+                # cell by cell so it reads as cell_text() says.
+                rows = _calamine_head(workbook, name, path.name)
+                index = find_header_row(spec, rows)
             score = header_score(spec, rows[index]) if rows else 0
             if best is None or score > best[0]:
                 best = (score, name, height, rows, index)
@@ -684,6 +691,9 @@ class ExcelSource(Source):
         )
         source._reader = reader
         return source
+
+    def _has_data(self) -> bool:
+        return self.estimated_rows > 0  # fastexcel refuses to skip past the last row
 
     # --- the fast path: typed Arrow columns ---------------------------------------
 
@@ -721,6 +731,8 @@ class ExcelSource(Source):
         return columns
 
     def sample_rows(self, n: int) -> list[list[str]]:
+        if not self._has_data():
+            return []
         typed = self._typed_data()
         if typed is None:
             return self._calamine_sample(n)
@@ -735,6 +747,8 @@ class ExcelSource(Source):
         return out[:n]
 
     def chunks(self) -> Iterator[Chunk]:
+        if not self._has_data():
+            return
         typed = self._typed_data()
         if typed is None:
             yield from self._calamine_chunks()
@@ -796,6 +810,24 @@ class ExcelSource(Source):
                 batch, numbers = [], []
         if batch:
             yield flush()
+
+
+# Texts fastexcel makes of number, date, time and boolean cells.
+_NOT_TEXT_RE = re.compile(
+    r"^(?:[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|inf|-inf|NaN|true|false"
+    r"|\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?|\d{2}:\d{2}:\d{2}(?:\.\d+)?)$"
+)
+
+
+def _calamine_head(workbook: object, name: str, file: str) -> list[list[str]]:
+    """The first rows of sheet `name` as cell_text(), from A1 and the first used column."""
+    try:
+        sheet = workbook.get_sheet_by_name(name)  # type: ignore[attr-defined]
+        rows = sheet.to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS)
+    except Exception as exc:
+        raise ImportFailed(f"{file}：无法读取工作表「{name}」：{exc}") from exc
+    first_column = (sheet.start or (0, 0))[1]
+    return [_texts(row[first_column:]) for row in rows]
 
 
 # Excel's day 0 is 1899-12-31 here: a cell before 1900 is a time of day (or a

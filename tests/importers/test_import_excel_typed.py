@@ -134,3 +134,32 @@ def test_columns_past_the_header_are_left_out_and_short_rows_padded(tmp_path):
     assert source._typed_data() is not None
     assert _read(source) == ([["PO1", "1", "H1", "XA01"], ["PO1", "2", "", ""]], [2, 3])
     assert _read(source) == _cell_path(path)
+
+
+def test_a_header_of_number_date_or_boolean_cells_reads_as_cell_text(tmp_path):
+    path = tmp_path / "odd-header.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, HEADER)
+    ws.write_number(0, 9, 2026.5)
+    ws.write_datetime(0, 10, dt.datetime(2026, 3, 1), wb.add_format({"num_format": "yyyy-mm-dd"}))
+    ws.write_boolean(0, 11, True)
+    ws.write_row(1, 0, ["PO1", 1, "H1", "XA01", 2, 1.5, 3, "2026-03-01", "线上", "x", "y", "z"])
+    wb.close()
+    source = ExcelSource.open(path, PURCHASES)
+    assert source.headers == [*HEADER, "2026.5", "2026-03-01", "是"]
+    assert _read(source)[0] == [["PO1", "1", "H1", "XA01", "2", "1.5", "3", "2026-03-01", "线上",
+                                 "x", "y", "z"]]
+
+
+def test_an_empty_sheet_previews_as_missing_columns(tmp_path):
+    from pharmacy_app.importers import preview
+
+    path = tmp_path / "empty.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("空")
+    wb.close()
+    shown = preview("purchases", path)
+    assert shown.sample_rows == [] and "order_id" in shown.missing_required
+    source = ExcelSource.open(path, PURCHASES)
+    assert list(source.chunks()) == []
