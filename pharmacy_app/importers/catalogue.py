@@ -63,6 +63,21 @@ MSG_STATUS = "状态应为 在用 或 停用"
 MSG_CONVERSION = "转换比应为正整数"
 # Where validate_product's field errors are shown, when the field has no column of its own.
 FALLBACK_COLUMN = {"active": "status", "conversion": "package", "is_vbp": "vbp_batch"}
+# Fields a file may leave out whose stored value a re-import keeps: a platform
+# export carries no 在用/停用 of the hospital's own and seldom a UDI, and a file
+# without 基药 must not clear the essential flags. (类别 follows the code.)
+KEPT_WHEN_ABSENT = (
+    "dosage_form",
+    "specification",
+    "package",
+    "conversion",
+    "manufacturer",
+    *FLAG_FIELDS,
+    "vbp_batch",
+    "price",
+    "status",
+    "udi",
+)
 
 
 class CatalogueImporter(PipelinedImporter):
@@ -71,12 +86,14 @@ class CatalogueImporter(PipelinedImporter):
 
     def begin(self) -> None:
         self.start_checking()
+        self.kept = self._stored_texts()
         self.counts = Counts()
         self.writer = ProductWriter(self.conn)
 
     def start_checking(self) -> None:
         """What checking keeps from row to row: codes seen, and the parsed cell texts."""
         self.seen: dict[str, int] = {}
+        self.kept: dict[str, dict[str, str]] = {}
         self._flags: dict[str, bool | None] = {}
         self._kinds: dict[str, str | None] = {}
         self._states: dict[str, bool | None] = {}
@@ -99,6 +116,9 @@ class CatalogueImporter(PipelinedImporter):
                 continue
             if code:
                 self.seen[code] = int(chunk.rows[i])
+            stored = self.kept.get(code)
+            if stored is not None:
+                values = self._with_stored(values, stored)
             row = self._clean_row(code, values)
             if row is None:
                 product = self._product(chunk, i, values)
@@ -106,6 +126,33 @@ class CatalogueImporter(PipelinedImporter):
             if row is not None:
                 rows.append(row)
         return rows or None
+
+    def _stored_texts(self) -> dict[str, dict[str, str]]:
+        """code → the stored values, as cell texts, of the fields this file does not have.
+
+        Merged into the file's rows of products already in the catalogue, so a
+        re-import updates what the file says and keeps the rest; the merged
+        row is checked as a whole, as if the file had those columns.
+        """
+        mapping = self.ctx.mapping
+        absent = [f for f in KEPT_WHEN_ABSENT if f not in mapping]
+        if "conversion" in absent and "package" in mapping:
+            absent.remove("conversion")  # derived from the file's 包装, as for a new product
+        if not absent:
+            return {}
+        columns = ["active" if f == "status" else f for f in absent]
+        kept: dict[str, dict[str, str]] = {}
+        for code, *values in self.conn.execute(
+            f"SELECT code, {', '.join(columns)} FROM products"
+        ):
+            kept[code] = {f: _stored_text(f, v) for f, v in zip(absent, values, strict=True)}
+        return kept
+
+    def _with_stored(self, values: dict[str, str], stored: dict[str, str]) -> dict[str, str]:
+        merged = {**stored, **values}
+        if "vbp_batch" in stored and self._flag(merged.get("is_vbp", "")) is False:
+            merged["vbp_batch"] = ""  # a drug the file takes out of VBP keeps no batch
+        return merged
 
     def _clean_row(self, code: str, v: dict[str, str]) -> tuple | None:
         """product_row() of a row _product() accepts, or None to let _product() decide.
@@ -311,6 +358,17 @@ class CatalogueImporter(PipelinedImporter):
         self.writer.finish()
         self.ctx.write_progress(1.0)
         return self.counts
+
+
+def _stored_text(field: str, value: object) -> str:
+    """A stored product value as the cell text the importer reads back to it."""
+    if value is None:
+        return ""
+    if field in FLAG_FIELDS:
+        return "是" if value else "否"
+    if field == "status":
+        return "在用" if value else "停用"
+    return str(value)
 
 
 # Row triggers on products whose work ProductWriter does set-based per chunk.

@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 import threading
 from abc import ABC, abstractmethod
@@ -630,6 +631,10 @@ class ExcelSource(Source):
         """
         import fastexcel
         from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+        # fastexcel logs a warning for every all-empty column it types as text;
+        # on the command line that would be noise between the progress lines.
+        logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
         try:
             reader = fastexcel.read_excel(str(path))

@@ -178,3 +178,39 @@ def test_a_row_with_cell_errors_also_lists_every_product_rule_it_breaks(conn, tm
     assert [c for c, _m in got] == ["单价", "转换比", "通用名"], got
     assert "不能为空" in dict(got)["通用名"]
     assert "推算转换比" in dict(got)["转换比"]
+
+
+def test_a_reimport_keeps_what_its_file_has_no_column_for(conn, tmp_path):
+    """Columns absent from a re-imported file leave stored values alone (issue 2: no data lost)."""
+    full = write_csv(tmp_path / "full.csv", CATALOGUE_HEADER, CATALOGUE)
+    assert run_import(conn, "catalogue", full).inserted == 4
+    from dataclasses import replace
+
+    from pharmacy_app.catalogue import get_product, save_products
+
+    save_products(conn, [replace(get_product(conn, C1), udi="(01)06900010980016")])
+    before = products(conn)
+    # A platform export: code, name, form, spec, package, maker and a new price only.
+    keep = [0, 1, 2, 3, 4, 6, 13]
+    header = [CATALOGUE_HEADER[i] for i in keep]
+    rows = [[r[i] for i in keep] for r in CATALOGUE]
+    rows[0][6] = "13.80"
+    result = run_import(conn, "catalogue", write_csv(tmp_path / "platform.csv", header, rows))
+    assert result.committed
+    assert (result.inserted, result.updated, result.unchanged) == (0, 1, 3)
+    after = {r["code"]: r for r in conn.execute("SELECT * FROM products")}
+    assert after[D1]["price"] == "13.8" and after[D1]["is_vbp"] == 1 and after[D1]["vbp_batch"] == "第二批"
+    assert after[D2]["active"] == 0 and after[D2]["conversion"] == 20  # 停用 kept
+    assert after[C1]["udi"] == "(01)06900010980016"
+    unchanged = [r for r in products(conn) if D1 not in r]
+    assert len(unchanged) == 3 and unchanged == [r for r in before if D1 not in r]
+
+
+def test_a_reimport_taking_a_drug_out_of_vbp_clears_its_kept_batch(conn, tmp_path):
+    assert run_import(conn, "catalogue", write_csv(tmp_path / "a.csv", CATALOGUE_HEADER, CATALOGUE))
+    header = [CATALOGUE_HEADER[i] for i in (0, 1, 4, 8)]  # 药品编码, 通用名, 包装, 集采
+    row = [D1, "阿莫西林", "0.25g*24粒/盒", "否"]
+    result = run_import(conn, "catalogue", write_csv(tmp_path / "b.csv", header, [row]))
+    assert result.committed and result.updated == 1
+    row = conn.execute("SELECT is_vbp, vbp_batch FROM products WHERE code = ?", (D1,)).fetchone()
+    assert tuple(row) == (0, "")
