@@ -128,7 +128,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if result.errors:
         for error in result.errors:
             _err(error.describe())
-        _err(f"{args.file}: {len(result.errors)} 行有误，未写入任何数据。")
+        _err(result.describe())  # rows with errors, not the errors (a row may have several)
         if args.rejected_out:
             save_rejected(result, args.rejected_out)
             _err(f"被拒绝的行已保存到 {args.rejected_out}")

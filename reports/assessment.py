@@ -40,6 +40,7 @@ from reports.layout import (
     pct,
     qty,
     signature_block,
+    unit_price,
 )
 
 TITLE = "药品集中采购与使用考核报告"
@@ -276,11 +277,12 @@ def payments_section(ind: dict[str, Any], s: Styles, heading: str) -> list[Flowa
     thirty = pay.get("thirty_day") or {}
     offline = pay.get("offline") or {}
     period = pay.get("period") or {}
+    days = thirty.get("window_days", 30)  # the policy profile's window (PAY-3)
     pairs = [
         ("统计期间", f"{period.get('start', '—')} 至 {period.get('end', '—')}"),
-        ("30 天回款率（PAY-3）", pct(pay.get("thirty_day_rate"))),
-        ("应在 30 天内回款金额（元）", money(thirty.get("due_amount"))),
-        ("30 天内已回款金额（元）", money(thirty.get("paid_in_window"))),
+        (f"{days} 天回款率（PAY-3）", pct(pay.get("thirty_day_rate"))),
+        (f"应在 {days} 天内回款金额（元）", money(thirty.get("due_amount"))),
+        (f"{days} 天内已回款金额（元）", money(thirty.get("paid_in_window"))),
         ("线下采购占比（PAY-4）", pct(pay.get("offline_share"))),
         ("线下采购金额 / 采购总额（元）",
          f"{money(offline.get('offline_amount'))} / {money(offline.get('total_amount'))}"),
@@ -292,7 +294,7 @@ def payments_section(ind: dict[str, Any], s: Styles, heading: str) -> list[Flowa
     prepayments = pay.get("prepayments") or []
     if prepayments:
         out.append(Paragraph("医保基金预付（按约定采购金额）", s.h2))
-        rows = [[p["batch"], p["generic"], qty(p["agreed_qty"]), money(p["selected_price"]),
+        rows = [[p["batch"], p["generic"], qty(p["agreed_qty"]), unit_price(p["selected_price"]),
                  f"{p['start']} 至 {p['end']}", money(p["agreed_amount"]), money(p["prepayment"])]
                 for p in prepayments]
         out.append(data_table(["批次", "通用名", "约定量", "中选价（元）", "执行期", "约定金额（元）",

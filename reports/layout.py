@@ -152,6 +152,19 @@ def money(value: object) -> str:
     return f"{amount:,.2f}"
 
 
+def unit_price(value: object) -> str:
+    """A price exactly as the domain gives it (0.055 per tablet, not 0.06).
+
+    Rounded to the fen, a price per smallest unit no longer multiplies back to
+    the amounts printed beside it.
+    """
+    if value is None or value == "":
+        return "—"
+    from decimal import Decimal
+
+    return str(Decimal(str(value)))
+
+
 def qty(value: object) -> str:
     if value is None:
         return "—"

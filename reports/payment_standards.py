@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import sqlite3
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from reports.layout import (
     escape,
     signature_block,
 )
+from reports.layout import unit_price as price  # per unit to 4 places, per package to the fen
 
 TITLE = "医保支付标准表"
 
@@ -57,14 +57,6 @@ HEADER = ["批次", "通用名", "药品编码", "名称", "剂型 / 规格", "�
           "患者每盒自付"]
 WIDTHS = [11, 22, 41, 18, 20, 26, 15, 9, 12, 12, 12, 12, 12, 10, 14, 15]
 FIRST_FIGURE = 8
-
-
-def price(value: object) -> str:
-    """A Decimal in yuan exactly as the domain returns it (and `payment-standards --json`
-    prints it): prices per smallest unit to 4 places, amounts per package to the fen."""
-    if value is None or value == "":
-        return "—"
-    return str(Decimal(str(value)))
 
 
 def row_of(item: dict[str, Any], labels: dict[str, str]) -> list[object]:

@@ -57,6 +57,16 @@ def test_import_rejected_exits_2_with_reasons_row_by_row(db_path, tmp_path, caps
     assert out_file.exists()
 
 
+def test_import_rejected_counts_rows_not_errors(db_path, tmp_path, capsys):
+    prepared(db_path)
+    rows = [list(r) for r in PURCHASES]
+    rows[1][4] = rows[1][5] = "abc"  # one row, two errors
+    rows[2][4] = "-"
+    path = write_csv(tmp_path / "purchases.csv", PURCHASE_HEADER, rows)
+    assert main(["--db", str(db_path), "import", "purchases", str(path), "--quiet"]) == EXIT_REJECTED
+    assert "其中 2 行有误（3 处），未写入任何数据。" in capsys.readouterr().err
+
+
 def test_import_failed_and_missing_file_exit_2(db_path, tmp_path, capsys):
     prepared(db_path)
     path = write_csv(tmp_path / "bad.csv", ["甲", "乙"], [["1", "2"]])

@@ -11,7 +11,7 @@ from report_fixtures import AS_OF, build_demo_db, cli_json, page_count, pct, pdf
 from pharmacy_app.store import open_store
 from reports import sources
 from reports.kinds import ReportCancelled, build_report
-from reports.layout import money
+from reports.layout import Styles, money, qty
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,11 @@ def test_every_cli_figure_is_in_the_pdf(demo_db: Path, report: Path):
         expected.append(f"{s['orders']:,}{pct(s['response_rate'])}{pct(s['timeliness'])}"
                         f"{s['unresponded_48h']}")
     pay = figures["payments"]
-    expected.append(f"30天回款率（PAY-3）{pct(pay['thirty_day_rate'])}")
+    days = pay["thirty_day"]["window_days"]
+    expected.append(f"{days}天回款率（PAY-3）{pct(pay['thirty_day_rate'])}")
+    assert pay["prepayments"]
+    for p in pay["prepayments"]:  # per-unit prices exactly, as they multiply to the amounts
+        expected.append(f"{p['generic']}{qty(p['agreed_qty'])}{p['selected_price']}")
     expected.append(f"线下采购占比（PAY-4）{pct(pay['offline_share'])}")
     missing = [e for e in expected if squeeze(e) not in text]
     assert not missing
@@ -160,3 +164,17 @@ def test_actions_taken_list_the_supply_tickets_and_shortage_reports(demo_db: Pat
         assert any(t["raised_on"] in line and squeeze(t["supplier"])[:6] in line for line in lines)
     for s in shortages or []:
         assert any(s.start in line and squeeze(s.kind) in line for line in lines)
+
+
+def test_the_payment_window_is_the_profiles(demo_db: Path):
+    """PAY-3 labels name the active profile's window, not a fixed 30 days."""
+    from reportlab.platypus import Table
+
+    from reports.assessment import payments_section
+
+    pay = {"thirty_day": {"window_days": 45, "due_amount": "10.00", "paid_in_window": "9.00"},
+           "thirty_day_rate": 0.9}
+    tables = [f for f in payments_section({"payments": pay}, Styles(), "回款") if isinstance(f, Table)]
+    labels = [str(row[0]) for row in tables[0]._cellvalues]
+    assert "45 天回款率（PAY-3）" in labels and "应在 45 天内回款金额（元）" in labels
+    assert not [label for label in labels if "30" in label]
