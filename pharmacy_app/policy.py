@@ -10,6 +10,7 @@ version, so old results stay explainable.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ class ParamDef:
     def validate(self, value: Any) -> float | int:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{self.label}（{self.key}）必须是数字，收到：{value!r}")
+        if not math.isfinite(value):  # inf / nan parse as floats but are no threshold
+            raise ValueError(f"{self.label}（{self.key}）必须是有限的数字，收到：{value!r}")
         if self.kind in ("int", "hours", "days", "workdays"):
             if float(value) != int(value):
                 raise ValueError(f"{self.label}（{self.key}）必须是整数，收到：{value!r}")

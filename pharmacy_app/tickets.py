@@ -427,6 +427,7 @@ def raise_ticket(
         raise TicketError(f"「产品」：采购目录中没有编码为 {code} 的产品")
     name = product_label(row[0], row[1], row[2])
     _check_calendar(conn, raised_on, active_profile(conn))
+    _not_ahead(raised_on, "反馈日期")
     with transaction(conn):
         cur = conn.execute(
             """INSERT INTO supply_tickets (institution_code, product_code, product_name, supplier,
@@ -462,6 +463,22 @@ def _check_day(t: Ticket, day: dt.date, field: str, after: dt.date | None = None
     floor = after or t.raised_on
     if day < floor:
         raise TicketError(f"「{field}」不能早于 {floor.isoformat()}")
+    _not_ahead(day, field)
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _not_ahead(day: dt.date, field: str) -> None:
+    """A step is recorded when it happened: never on a day still to come.
+
+    (A ticket dated after the day the pages show would be saved and then be
+    nowhere to see; an answer dated ahead would leave the ticket overdue.)
+    """
+    today = _today()
+    if day > today:
+        raise TicketError(f"「{field}」不能晚于今天（{today.isoformat()}）")
 
 
 def answer_ticket(
@@ -490,7 +507,8 @@ def commit_fix(
         raise TicketError(f"只有已答复的问题可以登记承诺解决日期（当前：{STATUS_LABELS[t.status]}）")
     assert t.answered_on is not None
     _check_day(t, committed_on, "承诺登记日期", t.answered_on)
-    _check_day(t, fix_date, "承诺解决日期", committed_on)
+    if fix_date < committed_on:  # a promise: the day may still be to come
+        raise TicketError(f"「承诺解决日期」不能早于 {committed_on.isoformat()}")
     _write(conn, ticket_id, status="fix_committed", fix_date=fix_date.isoformat(),
            fix_committed_on=committed_on.isoformat(), fix_committed_by=_need(by, "经办人"))
 
@@ -516,6 +534,7 @@ def escalate_ticket(
     what the steps make it.
     """
     t = get_ticket(conn, ticket_id)
+    _not_ahead(escalated_on, "上报日期")
     view = view_ticket(t, escalated_on, WorkCalendar.load(conn), active_profile(conn))
     if not view.escalated:
         raise TicketError("只有逾期未答复或未解决的问题需要上报医保部门")

@@ -70,12 +70,16 @@ def read_calendar_file(path: str | Path) -> list[CalendarRow]:
             where += f"「{column}」列"
         return CalendarFileError(f"{where}：{what}")
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise fail(None, None, "文件不存在") from None
-    except UnicodeDecodeError:
-        raise fail(None, None, "不是 UTF-8 编码的 CSV 文件") from None
+    from pharmacy_app.importers.reading import detect_encoding
+    from pharmacy_app.importers.result import ImportFailed
+
+    if not path.is_file():
+        raise fail(None, None, "文件不存在")
+    try:  # UTF-8 (with or without BOM), GBK or GB18030, as every CSV the app reads
+        codec = detect_encoding(path).codec
+    except ImportFailed:
+        raise fail(None, None, "无法识别文件编码（支持 UTF-8、GBK、GB18030）") from None
+    text = path.read_text(encoding="utf-8-sig" if codec == "utf-8" else codec)
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header

@@ -66,6 +66,8 @@ def test_saving_changed_params_makes_a_new_version_and_keeps_the_old(conn):
         ({"no_such_thing": 1}, "未知参数"),
         ({"av_unqualified_below": 0.9, "av_complete": 0.8}, "不合格线不能高于完成线"),
         ({"sh_red_days": 40}, "红 ≤ 橙 ≤ 黄"),
+        ({"sup_fix_workdays": float("inf")}, "有限的数字"),
+        ({"ed_grassroots_target": float("nan")}, "有限的数字"),
     ],
 )
 def test_invalid_params_are_refused_with_the_reason(params, message):

@@ -198,6 +198,23 @@ def test_calendar_missing_is_reported_not_guessed(db):
     assert alert["rule"] == "SUP-4" and "2027年的工作日历尚未载入" in alert["message"]
 
 
+def test_no_step_is_dated_after_today_but_a_promised_fix_may_be(db, monkeypatch):
+    """SUP-4: a ticket or step dated ahead would be saved and then shown nowhere (or overdue)."""
+    from pharmacy_app import tickets
+
+    monkeypatch.setattr(tickets, "_today", lambda: D(2026, 10, 9))
+    with pytest.raises(TicketError, match="反馈日期.*不能晚于今天"):
+        raise_ticket(db, CODE, SUPPLIER, "缺货", D(2026, 10, 12), "王敏")
+    tid = raise_ticket(db, CODE, SUPPLIER, "缺货", RAISED, "王敏")
+    with pytest.raises(TicketError, match="答复日期.*不能晚于今天"):
+        answer_ticket(db, tid, D(2026, 10, 10), "明日补货", "企业 李强")
+    answer_ticket(db, tid, ANSWER_DUE, "明日补货", "企业 李强")
+    commit_fix(db, tid, D(2026, 10, 9), FIX_LIMIT, "王敏")  # the promised day is still to come
+    assert get_ticket(db, tid).fix_date == FIX_LIMIT
+    with pytest.raises(TicketError, match="解决日期.*不能晚于今天"):
+        resolve_ticket(db, tid, FIX_LIMIT, "已到货", "王敏")
+
+
 def test_known_suppliers_from_purchases_first(db):
     db.execute(
         """INSERT INTO purchase_lines (order_id, line_no, institution_code, code, qty, amount_fen,

@@ -73,10 +73,11 @@ def test_uncovered_year_raises_not_monday_friday(cal):
         cal.add_workdays(D(2026, 12, 31), 2)  # 2026-12-31 + 2 runs into 2027
 
 
-def test_import_user_calendar_for_2027(conn, tmp_path: Path):
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_import_user_calendar_for_2027(conn, tmp_path: Path, encoding):
     ensure_bundled_calendar(conn)
     path = tmp_path / "2027.csv"
-    path.write_text(CAL_2027, encoding="utf-8")
+    path.write_text(CAL_2027, encoding=encoding)  # saved by Excel on a Chinese Windows: GBK
     assert import_calendar(conn, path) == 5
     assert covered_years(conn) == {2025, 2026, 2027}
     cal = WorkCalendar.load(conn)

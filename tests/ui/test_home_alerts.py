@@ -177,6 +177,29 @@ def test_alerts_follow_a_saved_exemption(window, wait_idle):
     assert window.home.alerts_panel.model.item_at(1).rule == "AV-2"
 
 
+def test_alerts_follow_a_raised_supply_ticket(window, db_path, wait_idle):
+    """SUP-4: a ticket overdue for an answer shows on home as soon as it is raised."""
+    from pharmacy_app.tickets import raise_ticket
+
+    code = open_db(db_path).execute(
+        "SELECT code FROM products WHERE kind = 'drug' AND active ORDER BY code LIMIT 1"
+    ).fetchone()[0]
+    before = sum(1 for a in window.home.alerts if a["rule"] == "SUP-4")
+
+    def raise_one(ctx):
+        raise_ticket(ctx.conn, code, "海南测试医药有限公司", "断货", dt.date(2026, 11, 2), "王敏")
+
+    window.worker.op(raise_one).run()
+    wait_idle(window.worker)
+    conn = open_db(db_path)
+    try:
+        expected = compute_alerts(conn, DEMO_DAY)
+    finally:
+        conn.close()
+    assert sum(1 for a in expected if a["rule"] == "SUP-4") == before + 1
+    assert window.home.alerts == expected
+
+
 def test_no_institution_no_alerts(qtbot, conn, worker, wait_idle):
     win = MainWindow(worker)
     qtbot.addWidget(win)

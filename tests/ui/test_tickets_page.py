@@ -173,6 +173,7 @@ def test_calendar_missing_year_is_a_message_then_imported(
     page.import_calendar(good)
     wait_idle(worker)
     assert not page.message.isVisible()
+    assert "cal_2027.csv" in page.count_label.text()  # the import is confirmed after the reload
     assert page.model.rowCount() == 1
     # Raised Wed 2026-12-30: 12-31 is day 1, 2027-01-01 a holiday, Mon 01-04 day 2.
     assert page.model.row_at(0).answer_due == dt.date(2027, 1, 4)

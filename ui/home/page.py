@@ -30,8 +30,9 @@ from ui.worker import Changes, DbWorker, OpContext
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow
 
-# Tables whose change can add or clear an alert (AV, SUP, PAY rules).
+# Tables whose change can add or clear an alert (AV, SUP, PAY rules; SUP-4 tickets).
 ALERT_TABLES = (
+    "supply_tickets",
     "agreements",
     "agreement_products",
     "agreement_emergencies",

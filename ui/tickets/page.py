@@ -64,6 +64,7 @@ class TicketsPage(AsOfPage):
         self.as_of_loaded: dt.date | None = None
         self.dialog: QDialog | None = None
         self._file_dialog: QFileDialog | None = None
+        self._notice = ""
         self._pending_select = 0
         self._build()
 
@@ -165,7 +166,9 @@ class TicketsPage(AsOfPage):
         self.model.set_rows(views)
         self.message.hide()
         overdue = sum(1 for v in views if v.escalated)
-        self.count_label.setText(self.tr("{0} shown, {1} overdue").format(len(views), overdue))
+        counts = self.tr("{0} shown, {1} overdue").format(len(views), overdue)
+        notice, self._notice = self._notice, ""
+        self.count_label.setText(f"{counts} · {notice}" if notice else counts)
         fit_columns(self.view, 240)
         if selected is not None:
             self.select_ticket(selected.ticket.id)
@@ -267,8 +270,9 @@ class TicketsPage(AsOfPage):
             return import_calendar(ctx.conn, source)
 
         def done(count: int) -> None:
-            self.rule_label.setText(
-                self.tr("Imported {0} calendar days from {1}.").format(count, source.name))
+            # Said beside the counts once the reload is shown (the reload rewrites the rule).
+            self._notice = self.tr("Imported {0} calendar days from {1}.").format(
+                count, source.name)
             self.load()
 
         def failed(exc: BaseException) -> None:
