@@ -299,8 +299,13 @@ class InstitutionChange:
 
 def record_change(conn: sqlite3.Connection, *, kind: str, effective_on: dt.date, from_code: str,
                   to_code: str, generic: str, qty: object, batch: str = "",
-                  note: str = "") -> int:
-    """Store an SR-3 institution change; AssessmentInputError names the bad field."""
+                  note: str = "", institution_code: str | None = None) -> int:
+    """Store an SR-3 institution change; AssessmentInputError names the bad field.
+
+    With `institution_code` (the window's own institution) one side must be
+    it: a change between two other institutions would be stored and then be
+    nowhere in its lists to see or delete.
+    """
     if kind not in CHANGE_KINDS:
         raise AssessmentInputError(f"变更类型必须是 {'/'.join(CHANGE_KINDS)} 之一，收到：{kind!r}")
     from_code, to_code = from_code.strip(), to_code.strip()
@@ -309,6 +314,9 @@ def record_change(conn: sqlite3.Connection, *, kind: str, effective_on: dt.date,
         raise AssessmentInputError("转出机构编码：不能为空")
     if from_code == to_code:
         raise AssessmentInputError("转入机构编码：不能与转出机构相同")
+    if institution_code and institution_code.strip() not in (from_code, to_code):
+        raise AssessmentInputError(
+            f"转出机构编码：转出或转入机构须有一方是本机构（{institution_code.strip()}）")
     if kind in ("merger", "split", "station_transfer") and not to_code:
         raise AssessmentInputError(f"转入机构编码：{CHANGE_KINDS[kind]}必须填写承接约定量的机构")
     if not generic:

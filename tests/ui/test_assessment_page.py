@@ -145,3 +145,66 @@ def test_deleting_a_change_asks_first(qtbot, page, wait_idle):
     wait_idle(page.worker)
     assert page.change_model.rowCount() == 0
     assert all(a["moved_qty"] == 0 for a in page.result["agreements"])
+
+
+def _entered(page: AssessmentPage, indicator: str) -> float | None:
+    from db import open_db
+    from pharmacy_app.scoring import entered_figures
+
+    period = page.result["period"]
+    conn = open_db(page.worker.db_path)
+    try:
+        figures = entered_figures(conn, page.result["institution"]["code"], period["basis"],
+                                  dt.date.fromisoformat(period["start"]))
+    finally:
+        conn.close()
+    entry = figures.get(indicator)
+    return None if entry is None else entry.value
+
+
+def test_the_growth_rate_field_is_in_percent_and_kept_exactly(qtbot, page, wait_idle):
+    """SR-2: 3.5 typed in the (%) field is 3.5 %, and 12.3456 % survives saving other figures."""
+    growth = page.entry_edits["cost_growth"]
+    growth.setText("3.5")
+    with qtbot.waitSignal(page.assessment_shown, timeout=20_000):
+        page.save_entries()
+    wait_idle(page.worker)
+    assert _entered(page, "cost_growth") == pytest.approx(0.035)
+    assert growth.text() == "3.5%"
+    growth.setText("12.3456%")
+    with qtbot.waitSignal(page.assessment_shown, timeout=20_000):
+        page.save_entries()
+    wait_idle(page.worker)
+    page.entry_edits["price_violations"].setText("3")
+    with qtbot.waitSignal(page.assessment_shown, timeout=20_000):
+        page.save_entries()
+    wait_idle(page.worker)
+    assert _entered(page, "cost_growth") == pytest.approx(0.123456)
+    assert _entered(page, "price_violations") == 3
+
+
+def test_a_figure_typed_but_not_saved_survives_a_reload(qtbot, page, wait_idle):
+    page.entry_edits["vbp_violations"].setText("3")
+    with qtbot.waitSignal(page.assessment_shown, timeout=20_000):
+        page.load()  # as another change in the database would
+    wait_idle(page.worker)
+    assert page.entry_edits["vbp_violations"].text() == "3"
+
+
+def test_a_change_must_involve_this_institution_and_shows_whole_units(qtbot, page, wait_idle):
+    dialog = page.open_change_dialog()
+    assert isinstance(dialog, ChangeDialog)
+    dialog.from_code.setText("H1")
+    dialog.to_code.setText("H2")
+    dialog.generic.setCurrentIndex(dialog.generic.findText("阿卡波糖片（第二批）"))
+    dialog.qty.setText("1234567")
+    dialog.save()
+    wait_idle(page.worker)
+    assert "须有一方是本机构" in dialog.error.text()
+    dialog.from_code.setText("S0001")
+    dialog.to_code.setText(page.result["institution"]["code"])
+    with qtbot.waitSignal(page.assessment_shown, timeout=20_000):
+        dialog.save()
+    wait_idle(page.worker)
+    moved = [page.change_model.cell(i, "Quantity moved") for i in range(page.change_model.rowCount())]
+    assert "1,234,567" in moved

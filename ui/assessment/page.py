@@ -87,6 +87,11 @@ def _qty(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
 
+def _moved(value: float) -> str:
+    """A quantity moved by an SR-3 change: whole units with separators, never 1.2e+06."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+
+
 AGREEMENT_COLUMNS: list[Column[Row]] = [
     Column(N_("Batch"), lambda r: r["batch"]),
     Column(N_("Generic name"), lambda r: r["generic"]),
@@ -112,7 +117,7 @@ CHANGE_COLUMNS: list[Column[Row]] = [
     Column(N_("To institution"), lambda r: r["to_code"] or "—"),
     Column(N_("Batch"), lambda r: r["batch"] or "—"),
     Column(N_("Generic name"), lambda r: r["generic"]),
-    Column(N_("Quantity moved"), lambda r: f"{r['qty']:,g}", align_right=True),
+    Column(N_("Quantity moved"), lambda r: _moved(r["qty"]), align_right=True),
     Column(N_("In effect"), lambda r: tr("Yes") if r["in_effect"] else tr("Not yet"),
            warn=lambda r: not r["in_effect"]),
     Column(N_("Note"), lambda r: r["note"]),
@@ -150,7 +155,7 @@ def entry_text(indicator: str, value: float | None) -> str:
     if value is None:
         return ""
     if indicator == "cost_growth":
-        return f"{value * 100:.4g}%"
+        return f"{value * 100:.10g}%"  # as entered: a rounded text would be saved back rounded
     return f"{value:g}"
 
 
@@ -163,6 +168,7 @@ class ChangeDialog(QDialog):
                  generics: list[tuple[str, str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
+        self.institution_code = institution_code
         self.setWindowTitle(self.tr("Record an institution change"))
         form = QFormLayout(self)
         intro = QLabel(self.tr(
@@ -223,7 +229,8 @@ class ChangeDialog(QDialog):
         batch, generic = self._generic()
         values = dict(kind=self.kind.currentData(), effective_on=self.effective.date().toPython(),
                       from_code=self.from_code.text(), to_code=self.to_code.text(),
-                      generic=generic, qty=self.qty.text(), batch=batch, note=self.note.text())
+                      generic=generic, qty=self.qty.text(), batch=batch, note=self.note.text(),
+                      institution_code=self.institution_code)
 
         def work(ctx: OpContext) -> int:
             return record_change(ctx.conn, **values)
@@ -310,6 +317,8 @@ class AssessmentPage(AsOfPage):
         self.entry_period.setWordWrap(True)
         entry_form.addRow(self.entry_period)
         self.entry_edits: dict[str, QLineEdit] = {}
+        self._shown_entries: dict[str, str] = {}  # the text each field was last given
+        self._entries_period: tuple[str, str] | None = None
         for key, label in ENTRY_FIELDS:
             edit = QLineEdit()
             edit.setObjectName(f"entry_{key}")
@@ -408,8 +417,17 @@ class AssessmentPage(AsOfPage):
         self.entry_period.setText(self.tr(
             "For the {0} starting {1}; empty means not entered. Rate as a percentage "
             "(e.g. 3.5%), counts as whole numbers.").format(basis, period["start"]))
+        # A figure typed but not saved survives a reload of the same period (another
+        # change elsewhere reloads the page); a new period or a save shows what is stored.
+        period_key = (period["basis"], period["start"])
+        same_period = period_key == self._entries_period
+        self._entries_period = period_key
         for key, edit in self.entry_edits.items():
-            edit.setText(entry_text(key, r["entries"].get(key)))
+            text = entry_text(key, r["entries"].get(key))
+            shown = self._shown_entries.get(key)
+            if not (same_period and shown is not None and edit.text() != shown):
+                edit.setText(text)
+            self._shown_entries[key] = text
         self.entry_error.setText("")
         self.change_model.set_rows(r["all_changes"])
         fit_columns(self.change_view, 200)
@@ -432,9 +450,13 @@ class AssessmentPage(AsOfPage):
         values: dict[str, float | None] = {}
         for key, edit in self.entry_edits.items():
             text = edit.text().strip()
+            if text == self._shown_entries.get(key, "").strip():
+                continue  # not changed: stored as it is
             if not text:
                 values[key] = None
                 continue
+            if key == "cost_growth" and not text.endswith(("%", "％")):
+                text += "%"  # the field is in percent: 3.5 means 3.5%
             try:
                 values[key] = validate_entry(key, text)
             except AssessmentInputError as exc:
@@ -457,6 +479,7 @@ class AssessmentPage(AsOfPage):
                         save_entry(ctx.conn, code, basis, start, key, value)
 
         self.entry_error.setText("")
+        self._shown_entries = {}  # the reload after saving shows the stored figures
         self.worker.op(work).parent(self).run()
 
     def open_change_dialog(self) -> ChangeDialog | None:
@@ -493,7 +516,7 @@ class AssessmentPage(AsOfPage):
             QMessageBox.Icon.Question, self.tr("Delete institution change"),
             self.tr("Delete the {0} of {1} effective {2} ({3} moved)? Figures will no longer "
                     "count it.").format(tr(CHANGE_NAMES[change["kind"]]), change["generic"],
-                                        change["effective_on"], f"{change['qty']:,g}"),
+                                        change["effective_on"], _moved(change["qty"])),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         box.buttonClicked.connect(
