@@ -93,14 +93,23 @@ def test_entered_figures_are_validated_and_saved(qtbot, page, wait_idle):
     assert "key_cost_growth" in page.result["missing"]
 
 
-def test_change_dialog_records_an_sr3_change(qtbot, page, wait_idle):
+def refused_change(page, wait_idle, qty: str, from_code: str, to_code: str | None = None
+                   ) -> ChangeDialog:
+    """The change dialog filled in for 阿卡波糖片 and saved once: the domain's message shown."""
     dialog = page.open_change_dialog()
     assert isinstance(dialog, ChangeDialog)
-    dialog.from_code.setText("S0001")
+    dialog.from_code.setText(from_code)
+    if to_code is not None:
+        dialog.to_code.setText(to_code)
     dialog.generic.setCurrentIndex(dialog.generic.findText("阿卡波糖片（第二批）"))
-    dialog.qty.setText("abc")
+    dialog.qty.setText(qty)
     dialog.save()
     wait_idle(page.worker)
+    return dialog
+
+
+def test_change_dialog_records_an_sr3_change(qtbot, page, wait_idle):
+    dialog = refused_change(page, wait_idle, "abc", "S0001")
     assert "转移约定量" in dialog.error.text()
     dialog.qty.setText("5000")
     with qtbot.waitSignal(page.assessment_shown, timeout=20_000):
@@ -192,14 +201,7 @@ def test_a_figure_typed_but_not_saved_survives_a_reload(qtbot, page, wait_idle):
 
 
 def test_a_change_must_involve_this_institution_and_shows_whole_units(qtbot, page, wait_idle):
-    dialog = page.open_change_dialog()
-    assert isinstance(dialog, ChangeDialog)
-    dialog.from_code.setText("H1")
-    dialog.to_code.setText("H2")
-    dialog.generic.setCurrentIndex(dialog.generic.findText("阿卡波糖片（第二批）"))
-    dialog.qty.setText("1234567")
-    dialog.save()
-    wait_idle(page.worker)
+    dialog = refused_change(page, wait_idle, "1234567", "H1", "H2")
     assert "须有一方是本机构" in dialog.error.text()
     dialog.from_code.setText("S0001")
     dialog.to_code.setText(page.result["institution"]["code"])
