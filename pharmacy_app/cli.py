@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--level", required=True, choices=("grassroots", "secondary", "tertiary", "specialty")
     )
     p.add_argument("--remote", action="store_true", help="偏远地区机构（配送时限 72 小时）")
+    p.add_argument(
+        "--replace-demo",
+        action="store_true",
+        help="数据库中是示例数据时：把示例数据库另存在旁边，为本机构新建空数据库",
+    )
 
     p = sub.add_parser("import", help="导入 Excel/CSV 文件")
     p.add_argument("kind", choices=IMPORT_KINDS)
@@ -70,17 +75,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from pharmacy_app.institutions import InstitutionError, init_institution
+    from pharmacy_app.demo import start_own_institution
+    from pharmacy_app.demo_marker import holds_demo
+    from pharmacy_app.institutions import InstitutionError, current_institution, init_institution
     from pharmacy_app.store import open_store
 
-    conn = open_store(_db_path(args))
+    path = _db_path(args)
+    conn = open_store(path)
     try:
-        inst = init_institution(
-            conn, args.institution_code, args.name, args.level, remote=args.remote
-        )
+        if holds_demo(conn):
+            if not args.replace_demo:
+                _err(
+                    f"{path}：这是内置示例数据的数据库，本机构不应与示例数据混在一起。"
+                    "请加 --replace-demo（示例数据库会另存在旁边，本机构使用新的空数据库），"
+                    "或用 --db 指定另一个数据库文件。"
+                )
+                return EXIT_REJECTED
+            conn.close()
+            aside = start_own_institution(
+                path, args.institution_code, args.name, args.level, remote=args.remote
+            )
+            print(f"示例数据库已另存为：{aside}")
+            conn = open_store(path)
+            inst = current_institution(conn)
+            assert inst is not None
+        else:
+            inst = init_institution(
+                conn, args.institution_code, args.name, args.level, remote=args.remote
+            )
     except InstitutionError as exc:
         _err(str(exc))
         return EXIT_REJECTED
+    finally:
+        conn.close()
     print(f"已设置本机构：{inst.code} {inst.name}（{inst.level}）")
     return EXIT_OK
 

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from db import DatabaseTooNew, open_db, transaction
 from pharmacy_app.catalogue import Product, save_products
+from pharmacy_app.demo_marker import holds_demo
 from pharmacy_app.institutions import LEVEL_NAMES, init_institution
 from pharmacy_app.parsing import (
     conversion_from_package,
@@ -1339,10 +1340,12 @@ def build_demo(
 
 
 def demo_is_needed(path: Path) -> bool:
-    """True when there is no database at `path` or it has no products yet.
+    """True when there is no database at `path`, or one with neither an institution nor products.
 
-    The window asks this at first start to offer the demo. A file it cannot
-    read (or one from a newer build) is never offered for replacement.
+    The window asks this at first start to offer the demo. A database the user
+    has `init`-ed (an institution, no data yet) is theirs: never filled with
+    the demo. A file it cannot read (or one from a newer build) is never
+    offered for replacement.
     """
     path = Path(path)
     if not path.exists():
@@ -1352,13 +1355,67 @@ def demo_is_needed(path: Path) -> bool:
     except (DatabaseTooNew, sqlite3.DatabaseError):
         return False
     try:
-        has_table = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='products'"
-        ).fetchone()
-        if not has_table:
-            return True
-        return conn.execute("SELECT 1 FROM products LIMIT 1").fetchone() is None
+        for table in ("institutions", "products"):
+            has_table = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
+            ).fetchone()
+            if has_table and conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
+                return False
+        return True
     except sqlite3.DatabaseError:
         return False
     finally:
         conn.close()
+
+
+def set_demo_aside(path: Path) -> Path:
+    """Rename the demo database beside itself ('pharmacy-示例数据.db', numbered if taken).
+
+    Every connection to it must be closed first (on Windows a file in use
+    cannot be renamed). The demo stays there to look at with --db.
+    """
+    path = Path(path)
+    conn = sqlite3.connect(path)
+    try:  # the WAL's pages into the file, so the renamed file is whole on its own
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    target = path.with_name(f"{path.stem}-示例数据{path.suffix}")
+    n = 2
+    while target.exists():
+        target = path.with_name(f"{path.stem}-示例数据-{n}{path.suffix}")
+        n += 1
+    path.rename(target)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return target
+
+
+def start_own_institution(
+    path: Path, code: str, name: str, level: str, *, remote: bool = False
+) -> Path | None:
+    """Leave the demo for the user's own institution in a new, empty database at `path`.
+
+    The demo database is set aside (its new path is returned; None when
+    `path` held no demo) so none of its products, purchases or its as-of day
+    carry over into the user's figures. InstitutionError (nothing moved) for
+    a bad code, name or level.
+    """
+    from pharmacy_app.institutions import check_institution
+
+    check_institution(code, name, level)  # before anything is moved
+    aside = None
+    if Path(path).exists():
+        conn = open_db(path, migrate=False)
+        try:
+            demo = holds_demo(conn)
+        finally:
+            conn.close()
+        if demo:
+            aside = set_demo_aside(path)
+    conn = open_store(path)
+    try:
+        init_institution(conn, code, name, level, remote=remote)
+    finally:
+        conn.close()
+    return aside

@@ -29,10 +29,8 @@ class InstitutionError(ValueError):
     pass
 
 
-def init_institution(
-    conn: sqlite3.Connection, code: str, name: str, level: str, *, remote: bool = False
-) -> Institution:
-    """Create or update the installation's own institution and make it current."""
+def check_institution(code: str, name: str, level: str) -> tuple[str, str]:
+    """The trimmed code and name, or InstitutionError naming what is wrong."""
     code = code.strip()
     name = name.strip()
     if not code:
@@ -41,6 +39,14 @@ def init_institution(
         raise InstitutionError("机构名称不能为空")
     if level not in LEVELS:
         raise InstitutionError(f"机构级别必须是 {'/'.join(LEVELS)} 之一，收到：{level!r}")
+    return code, name
+
+
+def init_institution(
+    conn: sqlite3.Connection, code: str, name: str, level: str, *, remote: bool = False
+) -> Institution:
+    """Create or update the installation's own institution and make it current."""
+    code, name = check_institution(code, name, level)
     with transaction(conn):
         conn.execute(
             """INSERT INTO institutions (code, name, level, remote) VALUES (?, ?, ?, ?)

@@ -416,6 +416,42 @@ def test_demo_is_needed(tmp_path: Path, demo_db: tuple[Path, str]) -> None:
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"this is not a database file at all" * 100)
     assert not demo_is_needed(garbage)
+    # `init` first, then the window: the user's own (still empty) database, no demo.
+    mine = tmp_path / "mine.db"
+    assert main(["--db", str(mine), "init", "--institution-code", "H53012301",
+                 "--name", "某某镇卫生院", "--level", "grassroots"]) == 0
+    assert not demo_is_needed(mine)
+
+
+def test_leaving_the_demo_sets_it_aside_and_starts_empty(tmp_path: Path, demo_db: tuple[Path, str],
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The user's institution never inherits the demo's catalogue, purchases or as-of day."""
+    import shutil
+
+    path = tmp_path / "pharmacy.db"
+    shutil.copy(demo_db[0], path)
+    args = ["--db", str(path), "init", "--institution-code", "H53012301", "--name", "某某镇卫生院",
+            "--level", "grassroots"]
+    assert main(args) == 2
+    assert "--replace-demo" in capsys.readouterr().err
+    assert path.exists() and not (tmp_path / "pharmacy-示例数据.db").exists()  # nothing moved
+    assert main([*args, "--replace-demo"]) == 0
+    aside = tmp_path / "pharmacy-示例数据.db"
+    assert str(aside) in capsys.readouterr().out
+    conn = open_db(path)
+    try:
+        assert current_institution(conn).code == "H53012301"
+        assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] == 0
+        assert conn.execute("SELECT 1 FROM app_settings WHERE key = 'demo_as_of'").fetchone() is None
+    finally:
+        conn.close()
+    demo = open_db(aside)
+    try:
+        assert current_institution(demo).name == INSTITUTION_NAME  # kept whole to look at
+        assert demo.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] > 0
+    finally:
+        demo.close()
 
 
 def test_today_before_the_data_start_is_rejected(tmp_path: Path) -> None:

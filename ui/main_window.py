@@ -12,6 +12,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -28,7 +29,7 @@ from pharmacy_app import __version__
 from ui import settings
 from ui.catalogue.page import CataloguePage
 from ui.home.page import HomePage
-from ui.worker import DbWorker
+from ui.worker import DbWorker, OpContext
 
 PageFactory = Callable[[DbWorker], QWidget]
 
@@ -146,6 +147,13 @@ class MainWindow(QMainWindow):
 
         self.counts_label = QLabel()
         self.busy_label = QLabel()
+        # While the database is the built-in demo, said for as long as it is open.
+        self.demo_label = QLabel(self.tr("Demo data — File › Start with my own institution…"))
+        self.demo_label.setObjectName("demoLabel")
+        self.demo_label.setStyleSheet("color: #b45309; font-weight: bold;")
+        self.demo_label.hide()
+        self.is_demo = False
+        self.statusBar().addPermanentWidget(self.demo_label)
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.catalogue.counts_changed.connect(self._show_counts)
@@ -222,6 +230,36 @@ class MainWindow(QMainWindow):
         self.catalogue.load()
         self.home.load()
 
+        def demo(ctx: OpContext) -> bool:
+            from pharmacy_app.demo_marker import holds_demo
+
+            return holds_demo(ctx.conn)
+
+        self.worker.op(demo).success(self._show_demo).run()
+
+    def _show_demo(self, demo: bool) -> None:
+        self.is_demo = demo
+        self.setWindowTitle(self.tr("Pharmacy Desk — demo data") if demo else self.tr("Pharmacy Desk"))
+        self.demo_label.setVisible(demo)
+        self.own_action.setVisible(demo)
+
+    def start_own_institution(self) -> QDialog:
+        """Leave the demo: the user's institution in a new, empty database."""
+        from ui.own_institution import OwnInstitutionDialog
+
+        dialog = OwnInstitutionDialog(self.worker, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.started.connect(self._own_institution_started)
+        dialog.open()
+        return dialog
+
+    def _own_institution_started(self, aside: object) -> None:
+        self.load()
+        self.worker.refresh_all()
+        if aside is not None:
+            self.statusBar().showMessage(
+                self.tr("The demo database was kept as {0}.").format(aside), 15_000)
+
     # -- menus ---------------------------------------------------------------------
 
     def _make_menus(self) -> None:
@@ -230,6 +268,10 @@ class MainWindow(QMainWindow):
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.import_action.triggered.connect(self.open_import)
         menu.addAction(self.import_action)
+        self.own_action = QAction(self.tr("Start with my own institution…"), self)
+        self.own_action.triggered.connect(self.start_own_institution)
+        self.own_action.setVisible(False)
+        menu.addAction(self.own_action)
         menu.addSeparator()
         self.quit_action = QAction(self.tr("&Quit"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))

@@ -147,6 +147,13 @@ class OpContext:
     def db_path(self) -> Path:
         return self._runner.db_path
 
+    def close_connection(self) -> None:
+        """Close the worker's connection (reopened by the next use of `conn`).
+
+        For an operation that moves or replaces the database file itself.
+        """
+        self._runner.close()
+
     def progress(self, done: int, total: int, label: str | None = None) -> None:
         """Record progress; the UI reads it on its own timer. Cheap: call freely."""
         self._job.progress = Progress(done, total, label)

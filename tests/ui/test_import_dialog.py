@@ -207,3 +207,28 @@ def test_field_set_to_none_is_passed_as_none(dialog, good_csv, wait_idle, import
     assert "price" in seen and seen["price"] is None
     assert seen["code"] == "药品编码"
     assert dialog.result.committed
+
+
+def test_an_essential_list_is_imported_with_its_date_name_and_edition(qtbot, dialog, tmp_path, conn,
+                                                                      wait_idle):
+    """ED-2: the list is in force from the date the user gives, not from today."""
+    import datetime as dt
+
+    from PySide6.QtCore import QDate
+
+    assert not dialog.list_options.isVisibleTo(dialog)  # a catalogue has no such options
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("essential-list"))
+    assert dialog.list_options.isVisibleTo(dialog)
+    path = write_csv(tmp_path / "基药.csv", "序号,通用名,剂型,规格,类别\n",
+                     "1,阿莫西林,胶囊,0.25g,化学药品和生物制品", "2,布洛芬,片剂,,化学药品和生物制品")
+    choose(dialog, path, wait_idle)
+    dialog.effective_edit.setDate(QDate(2018, 11, 1))
+    dialog.list_name_edit.setText("国家基本药物目录")
+    dialog.edition_edit.setText("2018")
+    with qtbot.waitSignal(dialog.imported, timeout=10_000) as blocker:
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    wait_idle(dialog.worker)
+    assert blocker.args[0].committed
+    row = conn.execute(
+        "SELECT name, edition, effective_from FROM essential_lists WHERE builtin = 0").fetchone()
+    assert tuple(row) == ("国家基本药物目录", "2018", dt.date(2018, 11, 1).isoformat())

@@ -18,11 +18,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDateEdit,
     QDialog,
     QFileDialog,
     QGridLayout,
@@ -157,6 +165,7 @@ class ImportDialog(QDialog):
         top.addWidget(self.browse_button, 1, 2)
         top.setColumnStretch(1, 1)
         outer.addLayout(top)
+        outer.addWidget(self._build_list_options())
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_choose_page())
@@ -180,7 +189,44 @@ class ImportDialog(QDialog):
         for button in (self.back_button, self.import_button, self.cancel_button, self.close_button):
             buttons.addWidget(button)
         outer.addLayout(buttons)
+        self.list_options.setVisible(self.kind == "essential-list")
         self._show_page(CHOOSE)
+
+    def _build_list_options(self) -> QWidget:
+        """An essential-medicines list's date in force, name and edition (ED-2).
+
+        The list in force on a day is the latest list effective by then: a list
+        dated today would leave every earlier day without it.
+        """
+        box = QGroupBox(self.tr("Essential-medicines list"))
+        box.setObjectName("listOptions")
+        row = QHBoxLayout(box)
+        row.addWidget(QLabel(self.tr("In force from")))
+        self.effective_edit = QDateEdit(QDate.currentDate())
+        self.effective_edit.setCalendarPopup(True)
+        self.effective_edit.setDisplayFormat("yyyy-MM-dd")
+        row.addWidget(self.effective_edit)
+        row.addWidget(QLabel(self.tr("Name")))
+        self.list_name_edit = QLineEdit()
+        self.list_name_edit.setPlaceholderText(self.tr("the file's name"))
+        row.addWidget(self.list_name_edit, 2)
+        row.addWidget(QLabel(self.tr("Edition")))
+        self.edition_edit = QLineEdit()
+        self.edition_edit.setPlaceholderText("2026")
+        row.addWidget(self.edition_edit, 1)
+        box.setVisible(False)
+        self.list_options = box
+        return box
+
+    def import_options(self) -> dict[str, object]:
+        """What run_import needs besides the file (the list's date, name and edition)."""
+        if self.kind != "essential-list":
+            return {}
+        return {
+            "effective_from": self.effective_edit.date().toPython(),
+            "name": self.list_name_edit.text().strip(),
+            "edition": self.edition_edit.text().strip(),
+        }
 
     def _build_choose_page(self) -> QWidget:
         page = QWidget()
@@ -263,6 +309,7 @@ class ImportDialog(QDialog):
         self.close_button.setVisible(page != RUNNING)
         self.kind_combo.setEnabled(page == CHOOSE)
         self.browse_button.setEnabled(page == CHOOSE)
+        self.list_options.setEnabled(page == CHOOSE)
         self._update_import_button()
 
     # -- choosing ------------------------------------------------------------------
@@ -293,6 +340,7 @@ class ImportDialog(QDialog):
         return Path(text) if text else None
 
     def _kind_changed(self) -> None:
+        self.list_options.setVisible(self.kind == "essential-list")
         if self.path is not None:
             self.load_preview()
 
@@ -448,6 +496,7 @@ class ImportDialog(QDialog):
         if self.preview is None or self.missing_required() or self.path is None:
             return
         path, kind, mapping = self.path, self.kind, self.mapping_override()
+        options = self.import_options()
         self.result = None
         self.progress_bar.setRange(0, 0)
         self.progress_label.setText(self.tr("Importing {0}…").format(path.name))
@@ -468,6 +517,7 @@ class ImportDialog(QDialog):
                 mapping=mapping,  # type: ignore[arg-type] - None unmaps (spec.apply_overrides)
                 progress=ctx.progress,
                 cancel=ctx.cancelled,
+                options=options,
             )
             if not result.errors:
                 # The import is committed; the summaries follow in their own
