@@ -207,7 +207,18 @@ def _row_to_profile(row: sqlite3.Row | tuple) -> PolicyProfile:
 
 
 def ensure_builtin_profile(conn: sqlite3.Connection) -> None:
+    """Store the built-in profile once; a read when it is there already.
+
+    Called on every open and profile lookup: writing each time would take the
+    write lock, so figures could not be read while another program imports
+    (WAL lets readers through) nor from a read-only file.
+    """
     p = builtin_profile()
+    if conn.execute(
+        "SELECT 1 FROM policy_profiles WHERE profile_id = ? AND profile_version = ?",
+        (p.profile_id, p.version),
+    ).fetchone():
+        return
     with transaction(conn):
         conn.execute(
             """INSERT OR IGNORE INTO policy_profiles

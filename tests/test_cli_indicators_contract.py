@@ -79,3 +79,16 @@ def test_agreement_supplier_and_payment_keys(demo_json):
         assert s["response_rate"] is None or 0 <= s["response_rate"] <= 1
     assert {"thirty_day_rate", "offline_share"} <= set(demo_json["payments"])
     assert 0 <= demo_json["payments"]["offline_share"] <= 0.05
+
+
+def test_figures_are_read_while_another_program_writes(demo_db, demo_json):
+    """WAL lets readers through a writer's lock: `indicators` must not need the write lock."""
+    import sqlite3
+
+    locker = sqlite3.connect(demo_db, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # e.g. an import running in another window
+    try:
+        assert run_json(demo_db, "indicators") == demo_json
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()

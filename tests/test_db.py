@@ -72,6 +72,21 @@ def test_transaction_rolls_back_everything_on_error(conn):
     assert conn.execute("SELECT count(*) FROM app_settings").fetchone()[0] == 0
 
 
+def test_an_error_sqlite_rolled_back_itself_is_raised_as_it_is(conn):
+    """Disk full (SQLITE_FULL) ends the transaction inside SQLite: the user must see that
+    error, not "cannot rollback - no transaction is active"."""
+
+    class DiskFull(sqlite3.OperationalError):
+        pass
+
+    with pytest.raises(DiskFull), transaction(conn):
+        conn.execute("INSERT INTO app_settings VALUES ('a', '1')")
+        conn.execute("ROLLBACK")  # as SQLite does on SQLITE_FULL
+        raise DiskFull("database or disk is full")
+    assert not conn.in_transaction
+    assert conn.execute("SELECT count(*) FROM app_settings WHERE key = 'a'").fetchone()[0] == 0
+
+
 def test_sync1_migration_0003_upgrades_a_0002_database_and_logs_non_bulk_changes(db_path):
     """SYNC-1 after 0003: rows written without a batch_id are still logged by the triggers."""
     import sqlite3 as sq

@@ -303,8 +303,9 @@ def atomic(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK TO pharmacy_import")
-        conn.execute("RELEASE pharmacy_import")
+        if conn.in_transaction:  # not when SQLite rolled everything back itself (disk full)
+            conn.execute("ROLLBACK TO pharmacy_import")
+            conn.execute("RELEASE pharmacy_import")
         raise
     conn.execute("RELEASE pharmacy_import")
 
