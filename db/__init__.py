@@ -3,6 +3,6 @@
 Nothing here imports Qt. Connections belong to the thread that opened them.
 """
 
-from db.connection import DatabaseTooNew, open_db, transaction
+from db.connection import DatabaseTooNew, NotOurDatabase, open_db, transaction
 
-__all__ = ["DatabaseTooNew", "open_db", "transaction"]
+__all__ = ["DatabaseTooNew", "NotOurDatabase", "open_db", "transaction"]

@@ -16,6 +16,14 @@ class DatabaseTooNew(RuntimeError):
     """The file was written by a newer Pharmacy Desk; opening it could damage it."""
 
 
+class NotOurDatabase(RuntimeError):
+    """The file is not a Pharmacy Desk database (another program's, or not SQLite at all).
+
+    Refused before anything is written: migrating it would add our tables to
+    someone else's data, and the window would then fill it with the demo.
+    """
+
+
 def open_db(path: str | Path, *, migrate: bool = True) -> sqlite3.Connection:
     """Open (creating if needed) the database at `path`, in WAL mode, migrated.
 
@@ -27,6 +35,11 @@ def open_db(path: str | Path, *, migrate: bool = True) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=True)
     conn.row_factory = sqlite3.Row
+    try:
+        check_ours(conn, path)
+    except BaseException:
+        conn.close()
+        raise
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -55,6 +68,24 @@ def applied_migrations(conn: sqlite3.Connection) -> list[str]:
 def schema_version(conn: sqlite3.Connection) -> int:
     """Number of the newest migration applied to this file (0 for a new file)."""
     return len(applied_migrations(conn))
+
+
+def check_ours(conn: sqlite3.Connection, path: Path) -> None:
+    """NotOurDatabase unless the file is empty or holds Pharmacy Desk's migrations."""
+    try:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    except sqlite3.DatabaseError as exc:
+        if "not a database" not in str(exc).lower():
+            raise
+        raise NotOurDatabase(
+            f"{path}：不是药事台的数据库（这不是 SQLite 数据库文件），未作任何修改。"
+            "请用 --db 指定药事台的数据库文件。") from None
+    if tables and not applied_migrations(conn):
+        shown = "、".join(sorted(tables)[:5]) + ("等" if len(tables) > 5 else "")
+        raise NotOurDatabase(
+            f"{path}：不是药事台的数据库（其中是其他程序的数据表：{shown}），未作任何修改。"
+            "请用 --db 指定药事台的数据库文件，或一个新文件名。")
 
 
 def check_schema(conn: sqlite3.Connection) -> None:

@@ -243,14 +243,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         return open_window(_db_path(args))
-    from db import DatabaseTooNew
+    import sqlite3
+
+    from db import DatabaseTooNew, NotOurDatabase
 
     handler = COMMANDS.get(args.command) or args.handler
     try:
         return handler(args)
-    except DatabaseTooNew as exc:
+    except (DatabaseTooNew, NotOurDatabase) as exc:
         _err(str(exc))
         return EXIT_FAILURE
+    except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as exc:
+        if not _environment(exc):
+            raise  # a fault of ours: the traceback is what support needs
+        _err(f"{_db_path(args)}：{_plain(exc)}")
+        return EXIT_FAILURE
+
+
+def _environment(exc: BaseException) -> bool:
+    """An error of the file or the machine (locked, read-only, full, unreadable), not a bug."""
+    if isinstance(exc, OSError):
+        return True
+    text = str(exc).lower()
+    return any(part in text for part in (
+        "locked", "busy", "readonly", "read-only", "disk", "full", "unable to open",
+        "not a database", "malformed"))
+
+
+def _plain(exc: BaseException) -> str:
+    """What the user can do about an environment error, in Chinese."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return "数据库正被其他程序使用（例如另一个窗口正在导入），请稍后重试。"
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return "没有写入权限：数据库文件或其所在文件夹是只读的。"
+    if "full" in text or getattr(exc, "errno", None) == 28:
+        return "磁盘已满，请清理空间后重试（未写入任何数据）。"
+    if "unable to open" in text or isinstance(exc, IsADirectoryError | NotADirectoryError):
+        return "无法打开数据库文件（路径是文件夹，或文件夹不存在且无法创建）。"
+    if "malformed" in text or "not a database" in text:
+        return "数据库文件已损坏，请从备份恢复。"
+    return f"数据库无法使用：{exc}"
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from db import DatabaseTooNew, open_db, transaction
+from db import DatabaseTooNew, NotOurDatabase, open_db, transaction
 from pharmacy_app.catalogue import Product, save_products
 from pharmacy_app.demo_marker import holds_demo
 from pharmacy_app.institutions import LEVEL_NAMES, init_institution
@@ -1352,7 +1352,7 @@ def demo_is_needed(path: Path) -> bool:
         return True
     try:
         conn = open_db(path, migrate=False)
-    except (DatabaseTooNew, sqlite3.DatabaseError):
+    except (DatabaseTooNew, NotOurDatabase, sqlite3.DatabaseError):
         return False
     try:
         for table in ("institutions", "products"):

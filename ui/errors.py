@@ -49,7 +49,7 @@ _SQLITE_ENVIRONMENT = (
 # Looked up in sys.modules rather than imported: if the module was never
 # loaded, the exception cannot be one of its classes, and startup stays light.
 _USER_FACING = {
-    "db.connection": ("DatabaseTooNew",),
+    "db.connection": ("DatabaseTooNew", "NotOurDatabase"),
     "pharmacy_app.importers": ("ImportFailed",),
     "pharmacy_app.catalogue": ("ProductInvalid",),
     "pharmacy_app.institutions": ("InstitutionError",),
