@@ -449,6 +449,17 @@ def test_av9_exemptions_recorded_in_the_database_apply(db):
     assert one(db, "2027-03-20").assessment == "exempt"
 
 
+def test_av9_waives_completion_only_not_the_av5_non_selected_line(db):
+    """AV-9 "not assessed for completion"; AV-5 above 30% still makes the 通用名 unqualified."""
+    add_agreement(db)
+    buy(db, SEL, 1, "2026-04-01")
+    buy(db, NON, 9, "2026-05-01")  # 90% non-selected
+    ex = Exemption("阿莫西林胶囊", "public_health_event", dt.date(2026, 6, 1))
+    f = one(db, "2027-03-20", exemptions=[ex])
+    assert f.exempt and f.non_selected_alert
+    assert f.assessment == "unqualified"
+
+
 # ---------------------------------------------------------------------------
 # AV-6
 # ---------------------------------------------------------------------------

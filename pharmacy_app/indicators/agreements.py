@@ -245,14 +245,16 @@ class AgreementFigures:
         """The assessment result once the year has ended (None before).
 
         AV-3 band, except that AV-5 above the line makes the 通用名 unqualified
-        (001 §14) and AV-9 takes it out of the completion assessment.
+        (001 §14) and AV-9 takes it out of the completion assessment. AV-9
+        waives completion only (001 §14 "可不考核…约定采购量完成情况"), so an
+        exempt 通用名 bought mostly non-selected is still unqualified.
         """
         if not self.year_ended:
             return None
-        if self.exempt:
-            return "exempt"
         if self.non_selected_alert:
             return "unqualified"
+        if self.exempt:
+            return "exempt"
         return self.band
 
     @property
