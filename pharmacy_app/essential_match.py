@@ -316,14 +316,20 @@ _UNIT_ALIASES = {
     "u": "IU",
     "单位": "IU",
     "国际单位": "IU",
+    "克": "g",
+    "毫克": "mg",
+    "微克": "μg",
+    "千克": "kg",
+    "毫升": "ml",
+    "升": "l",
 }
 _QTY_RE = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?)(?P<wan>万)?(?P<unit>国际单位|单位|mcg|μg|ug|mg|kg|ng|g|μl|ul|ml|l|iu|u)"
+    r"(?P<num>\d+(?:\.\d+)?)(?P<wan>万)?(?P<unit>国际单位|单位|毫克|微克|千克|克|毫升|升|mcg|μg|ug|mg|kg|ng|g|μl|ul|ml|l|iu|u)"
     r"(?![a-zα-ω])",
     re.IGNORECASE,
 )
 # 每片重0.3g, 每袋装2g, 每粒0.55g, 每揿100μg, 炭衣丸每丸重0.1g → the quantity.
-_QTY_PLAIN = r"\d+(?:\.\d+)?万?(?:国际单位|单位|mcg|μg|ug|mg|kg|ng|g|μl|ul|ml|l|iu|u)(?![a-zα-ω])"
+_QTY_PLAIN = r"\d+(?:\.\d+)?万?(?:国际单位|单位|毫克|微克|千克|克|毫升|升|mcg|μg|ug|mg|kg|ng|g|μl|ul|ml|l|iu|u)(?![a-zα-ω])"
 _QTY_RATIO_RE = re.compile(rf"{_QTY_PLAIN}(?::{_QTY_PLAIN})?", re.IGNORECASE)
 _PER_PREFIX_RE = re.compile(
     r"^(?:[\u4e00-\u9fff]{1,4}?)?每(?:素丸|[片粒袋丸支瓶贴张揿喷吸包盒枚听板])?约?(?:净重|重|装)?"
@@ -375,6 +381,57 @@ def _quantity_sub(m: re.Match[str]) -> str:
     return _render_quantity(num, unit)
 
 
+_ONE_QTY_RE = re.compile(rf"(?:{_QTY_PLAIN}|\d+(?:\.\d+)?%)", re.IGNORECASE)
+_NOTE_START = ("以", "按", "相当于", "含", "约")
+
+
+def _dimensions(text: str) -> set[str]:
+    """Which kinds of quantity `text` states: mass, volume, IU, percent."""
+    found: set[str] = set()
+    for m in _QTY_RE.finditer(text):
+        unit = _UNIT_ALIASES.get(m.group("unit").lower(), m.group("unit"))
+        found.add("mass" if unit in _MASS_MG else "volume" if unit in _VOLUME_ML else "IU")
+    if re.search(r"\d%", text):
+        found.add("percent")
+    return found
+
+
+def _without_brackets(s: str) -> str:
+    """Drop bracketed notes and equivalents; keep a bracket that is the only volume or mass.
+
+    0.25g(以阿莫西林计), 0.25g(40万单位), 250ml:2.25g(0.9%), 5ml(相当于饮片2g) → the part
+    outside: the bracket restates it. But 0.9%(100ml), 1ml(2mg), 100ml(0.9%) name a
+    second quantity nowhere else (ED-1: 0.9%(100ml) and 0.9%(250ml) are two 品规), so
+    the bracket becomes the other side of a ratio (100ml:0.9%, 1ml:2mg).
+    """
+    if "(" not in s and "[" not in s:
+        return s
+    outside = _BRACKET_GROUP_RE.sub("", s)
+    while outside != (again := _BRACKET_GROUP_RE.sub("", outside)):
+        outside = again
+    have = _dimensions(outside)
+    # A percentage restates mass per volume; IU restate a mass (and the reverse).
+    implied = set(have)
+    if {"mass", "volume"} <= have:
+        implied.add("percent")
+    if "mass" in have:
+        implied.add("IU")
+    if "IU" in have:
+        implied.add("mass")
+
+    def keep_or_drop(m: re.Match[str]) -> str:
+        inner = m.group(0)[1:-1]
+        if (inner.startswith(_NOTE_START) or not _ONE_QTY_RE.fullmatch(inner)
+                or _dimensions(inner) & implied):
+            return ""
+        return ":" + inner
+
+    kept = _BRACKET_GROUP_RE.sub(keep_or_drop, s)
+    while kept != (again := _BRACKET_GROUP_RE.sub("", kept)):
+        kept = again
+    return kept
+
+
 def _is_volume(part: str) -> bool:
     return bool(re.fullmatch(r"\d+(?:\.\d+)?ml", part))
 
@@ -392,12 +449,7 @@ def normalise_spec(text: str | None) -> str:
         return ""
     s = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
     s = "".join(s.split()).replace("∶", ":")
-    # Bracketed parts are equivalents or notes (以…计, 40万单位, 相当于饮片…).
-    while "(" in s or "[" in s:
-        s2 = _BRACKET_GROUP_RE.sub("", s)
-        if s2 == s:
-            break
-        s = s2
+    s = _without_brackets(s)
     if "/" in s or "*" in s or "×" in s or "x" in s or "X" in s:
         s = _PACK_SUFFIX_RE.sub("", s)
         s = _DOSE_SUFFIX_RE.sub("", s)

@@ -370,6 +370,21 @@ def test_ed2_distinct_forms_stay_distinct():
         ("0.9%100ml", "100ml:0.9%"),
         ("每10丸重1.8g", "每10丸重1.8g"),
         ("", ""),
+        # A bracket naming the only volume or mass is a second quantity, not a note:
+        ("0.9%(100ml)", "100ml:0.9%"),
+        ("0.9%（250ml）", "250ml:0.9%"),
+        ("1ml(2mg)", "1ml:2mg"),
+        ("100ml(0.9%)", "100ml:0.9%"),
+        ("20mg(10ml)", "10ml:20mg"),
+        # ... while one restating what is outside stays a note.
+        ("250ml:2.25g(0.9%)", "250ml:2.25g"),
+        ("5ml(相当于饮片2g)", "5ml"),
+        ("0.25g(以阿莫西林计)", "0.25g"),
+        # Chinese units are the same quantities.
+        ("200毫克", "0.2g"),
+        ("0.2克", "0.2g"),
+        ("10毫升:0.5克", "10ml:0.5g"),
+        ("50微克", "50μg"),
     ],
 )
 def test_ed2_spec_normalisation(raw, canonical):
@@ -388,6 +403,13 @@ def test_ed2_names_and_form_suffixes():
     assert entry_names("美沙拉秦（美沙拉嗪）")[1:] == ("美沙拉秦", "美沙拉嗪")
     assert "复方磺胺甲恶唑" in entry_names("复方磺胺甲噁（恶）唑")
     assert entry_names("多种维生素（12）") == ("多种维生素(12)",)
+
+
+def test_ed1_strengths_in_brackets_are_distinct_pinggui():
+    """ED-1: 0.9% (100 ml) and 0.9% (250 ml) are two 品规; 200毫克 and 0.2g one."""
+    assert spec_key("氯化钠", "注射剂", "0.9%(100ml)") != spec_key("氯化钠", "注射剂", "0.9%(250ml)")
+    assert spec_key("氯化钠", "注射剂", "0.9%(100ml)") == spec_key("氯化钠", "注射剂", "100ml:0.9%")
+    assert spec_key("甲硝唑", "片剂", "200毫克") == spec_key("甲硝唑", "片剂", "0.2g")
 
 
 def test_ed2_spec_key_groups_spellings_of_one_pinggui():
