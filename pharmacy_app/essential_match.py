@@ -291,6 +291,10 @@ def entry_names(name: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------
 # Specifications
 # ---------------------------------------------------------------------------
+# The version of the 品规 key rules below; stored 品规 built under another are rebuilt
+# (purchase_summary.specs_stamp). 2: brackets holding the only volume or mass, 克/毫克.
+KEY_RULES = 2
+
 _MASS_MG = {
     "kg": Decimal(1_000_000),
     "g": Decimal(1000),

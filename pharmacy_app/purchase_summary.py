@@ -504,6 +504,17 @@ def products_generation(conn: sqlite3.Connection) -> int | None:
     return None if value is None else int(value)
 
 
+def specs_stamp(generation: int) -> str:
+    """What the stored 品规 were built from: the catalogue's generation and the key rules.
+
+    A build that normalises 规格 differently (essential_match.KEY_RULES) must
+    not read 品规 grouped by the old rules, though the catalogue is unchanged.
+    """
+    from pharmacy_app.essential_match import KEY_RULES
+
+    return f"{generation}:{KEY_RULES}"
+
+
 def store_specs(conn: sqlite3.Connection, generation: int, rows: list[tuple],
                 raw: list[tuple]) -> None:
     """Keep the catalogue's 品规 and raw groups (essential.stored_catalogue_specs) for
@@ -526,7 +537,8 @@ def store_specs(conn: sqlite3.Connection, generation: int, rows: list[tuple],
                    VALUES (?, ?, ?, ?)""", raw)
             conn.execute(
                 "INSERT INTO summary_state (key, value) VALUES ('specs_gen', ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (generation,))
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (specs_stamp(generation),))
     except sqlite3.OperationalError as exc:
         if not _cannot_write(exc):
             raise
@@ -567,7 +579,7 @@ def stored_raw_groups(conn: sqlite3.Connection) -> list[tuple[str, str, str, str
     changed since they were stored (essential.stored_catalogue_specs stores them).
     """
     gen = products_generation(conn)
-    if gen is None or gen != state_value(conn, "specs_gen"):
+    if gen is None or specs_stamp(gen) != state_value(conn, "specs_gen"):
         return None
     cur = conn.cursor()
     cur.row_factory = None

@@ -282,6 +282,18 @@ def test_catalogue_caches_follow_product_edits(shop, monkeypatch):
         shop, dt.date(2026, 6, 30), monkeypatch)
 
 
+def test_stored_pinggui_built_under_older_key_rules_are_rebuilt(shop, monkeypatch):
+    """ED-1: after an upgrade that groups 规格 differently, the stored 品规 are not reused."""
+    from pharmacy_app import essential_match
+    from pharmacy_app.indicators.essential import _group_catalogue_specs, stored_catalogue_specs
+
+    fresh = stored_catalogue_specs(shop)  # stores them
+    shop.execute("UPDATE ps_catalogue_specs SET key_spec = 'stale'")
+    assert stored_catalogue_specs(shop) != fresh  # read back as stored while the rules hold
+    monkeypatch.setattr(essential_match, "KEY_RULES", essential_match.KEY_RULES + 1)
+    assert stored_catalogue_specs(shop) == _group_catalogue_specs(shop) == fresh
+
+
 def test_pay2_late_list_json_is_each_orders_own(shop, tmp_path):
     """PAY-2: the payments JSON lists each late order exactly as LateOrder.to_json says."""
     from pharmacy_app.indicators.payments import compute_payments

@@ -348,7 +348,8 @@ def stored_catalogue_specs(conn: sqlite3.Connection) -> list[SpecRow]:
     the stored 品规 are used while that count is the one they were built at.
     """
     gen = purchase_summary.products_generation(conn)
-    if gen is not None and gen == purchase_summary.state_value(conn, "specs_gen"):
+    if gen is not None and purchase_summary.specs_stamp(gen) == purchase_summary.state_value(
+            conn, "specs_gen"):
         new = object.__new__
 
         def spec_row(key: tuple, name: str, form: str, spec: str, essential: bool,
