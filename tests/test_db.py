@@ -122,3 +122,28 @@ def test_sync1_migration_0003_upgrades_a_0002_database_and_logs_non_bulk_changes
     ]
     assert ops == [("insert", 1), ("update", 2), ("insert", 1), ("delete", 1)]
     conn.close()
+
+
+def test_sync1_migration_0013_gives_existing_stock_counts_uuids_and_log_rows(db_path):
+    """SYNC-1: stock counts written before 0013 are kept, get UUIDs and insert entries."""
+    import sqlite3 as sq
+
+    from sqlite_utils import Database
+
+    from db.migrations import migrations
+
+    raw = sq.connect(str(db_path), isolation_level=None)
+    migrations.apply(Database(raw), stop_before="0013_stock_counts_synced")
+    raw.execute("INSERT INTO stock_counts (product_code, counted_at, qty, counted_by, source) "
+                "VALUES ('X1', '2026-11-01 09:00:00', 12, '王芳', 'manual')")
+    raw.close()
+    conn = open_db(db_path)
+    row = conn.execute("SELECT uuid, version, qty, counted_by FROM stock_counts").fetchone()
+    assert row["uuid"] and row["version"] == 1 and (row["qty"], row["counted_by"]) == (12, "王芳")
+    logged = conn.execute(
+        "SELECT op FROM change_log WHERE table_name = 'stock_counts' AND row_uuid = ?",
+        (row["uuid"],)).fetchall()
+    assert [r[0] for r in logged] == ["insert"]
+    conn.execute("UPDATE stock_counts SET qty = 10, version = version + 1")
+    assert conn.execute("SELECT count(*) FROM change_log WHERE table_name = 'stock_counts'"
+                        ).fetchone()[0] == 2
