@@ -21,15 +21,15 @@ encoding scan 0.2 s; reading 0.3-0.6 s and checking 1.2-1.5 s (with the
 conversion to the Python values sqlite3 binds) in a worker thread, beside the
 writing; upsert into purchase_lines 4.1-4.6 s (18 columns, the uuid and
 (order_id, line_no) unique indexes); change log 0.7-0.8 s; re-creating the
-two plain indexes 0.6-0.9 s (two sorting threads); COMMIT 0.25 s — 6.0-6.9 s
-in all, 2.9-3.4x. bench/import_floor.py shows why 1.5x is out of reach here:
+two plain indexes 0.6-0.9 s (two sorting threads); COMMIT 0.25 s — 6.0-8.1 s
+in all, 2.8-3.5x across runs. bench/import_floor.py shows why 1.5x is out of reach here:
 sqlite3's executemany of the file's raw text into a plain table is already
 1.15-1.2x, and SQLite alone filling purchase_lines (keys, indexes, change
 log; no Python per row) 1.6x. Before the current design (staging table,
 triggers and index kept) it was 16-25 s. 100,000 xlsx purchase rows:
 fastexcel parses the sheet twice (header search, then typed columns) in
-0.35 + 0.45 s and the columns become text column-wise in ~0.05 s; 1.5-1.7 s
-in all. 100,000 catalogue rows: 3.6-3.9 s (checking ~1.5 s, a third of it
+0.35 + 0.45 s and the columns become text column-wise in ~0.05 s; 1.5-1.9 s
+in all. 100,000 catalogue rows: 3.6-4.4 s (checking ~1.5 s, a third of it
 the search keys' pinyin; writing ~1 s).
 """
 
