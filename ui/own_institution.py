@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QWidget,
 )
 
+from ui.dialog_parts import error_label, refusal_shown_in, save_cancel
 from ui.home.page import level_name
 from ui.worker import DbWorker, OpContext
 
@@ -58,15 +58,9 @@ class OwnInstitutionDialog(QDialog):
         form.addRow(self.tr("Level"), self.level)
         self.remote = QCheckBox(self.tr("Remote area (72-hour delivery limit)"))
         form.addRow(self.remote)
-        self.error = QLabel()
-        self.error.setObjectName("pageMessage")
-        self.error.setWordWrap(True)
+        self.error = error_label()
         form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(save_cancel(self, self.save))
 
     def save(self) -> None:
         from pharmacy_app.institutions import InstitutionError
@@ -82,16 +76,9 @@ class OwnInstitutionDialog(QDialog):
             ctx.close_connection()
             return start_own_institution(ctx.db_path, code, name, level, remote=remote)
 
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, InstitutionError):
-                self.error.setText(str(exc))
-                return
-            from ui.errors import show_error
-
-            show_error(exc, self)
-
         def done(aside: Path | None) -> None:
             self.started.emit(aside)
             self.accept()
 
+        failed = refusal_shown_in(self.error, InstitutionError)
         self.worker.op(work).success(done).failure(failed).parent(self).run()

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.dialog_parts import error_label, refusal_shown_in, save_cancel
 from ui.essential.page import PAGE_STYLE, FigureCard
 from ui.home.page import level_name
 from ui.i18n import N_, tr
@@ -205,15 +205,9 @@ class ChangeDialog(QDialog):
         form.addRow(self.tr("Agreed quantity moved"), self.qty)
         self.note = QLineEdit()
         form.addRow(self.tr("Note"), self.note)
-        self.error = QLabel()
-        self.error.setObjectName("pageMessage")
-        self.error.setWordWrap(True)
+        self.error = error_label()
         form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(save_cancel(self, self.save))
         self.setStyleSheet(PAGE_STYLE)
 
     def _generic(self) -> tuple[str, str]:
@@ -235,18 +229,11 @@ class ChangeDialog(QDialog):
         def work(ctx: OpContext) -> int:
             return record_change(ctx.conn, **values)
 
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, AssessmentInputError):
-                self.error.setText(str(exc))
-                return
-            from ui.errors import show_error
-
-            show_error(exc, self)
-
         def done(_id: int) -> None:
             self.saved.emit()
             self.accept()
 
+        failed = refusal_shown_in(self.error, AssessmentInputError)
         self.worker.op(work).success(done).failure(failed).parent(self).run()
 
 
