@@ -39,8 +39,12 @@ class ParamDef:
     def validate(self, value: Any) -> float | int:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{self.label}（{self.key}）必须是数字，收到：{value!r}")
-        if not math.isfinite(value):  # inf / nan parse as floats but are no threshold
-            raise ValueError(f"{self.label}（{self.key}）必须是有限的数字，收到：{value!r}")
+        try:
+            finite = math.isfinite(value)  # inf / nan parse as floats but are no threshold
+        except OverflowError:  # an int beyond any float (10**400)
+            finite = False
+        if not finite:
+            raise ValueError(f"{self.label}（{self.key}）必须是有限的数字，收到：{str(value)[:20]}")
         if self.kind in ("int", "hours", "days", "workdays"):
             if float(value) != int(value):
                 raise ValueError(f"{self.label}（{self.key}）必须是整数，收到：{value!r}")
@@ -283,11 +287,18 @@ def set_active_profile(conn: sqlite3.Connection, profile_id: str) -> None:
 def save_profile(
     conn: sqlite3.Connection, profile_id: str, name: str, region: str, params: dict[str, Any]
 ) -> PolicyProfile:
-    """Store params as a new version of `profile_id` (or return the unchanged latest)."""
+    """Store params as a new version of `profile_id` (or return the unchanged latest).
+
+    The built-in national profile is the rules' own numbers: it is never given
+    a new version (a province's thresholds are a profile of their own).
+    """
     profile_id = profile_id.strip()
+    name, region = name.strip(), region.strip()
     if not profile_id or any(c.isspace() or c == "@" for c in profile_id):
         raise ProfileError("方案编号不能为空，且不能含空格或 @")
-    if not name.strip():
+    if profile_id == BUILTIN_ID:
+        raise ProfileError(f"内置方案「{BUILTIN_ID}」不能修改：请另取方案编号保存")
+    if not name:
         raise ProfileError("方案名称不能为空")
     clean = validate_params(params)
     ensure_builtin_profile(conn)
@@ -307,9 +318,9 @@ def save_profile(
         conn.execute(
             """INSERT INTO policy_profiles (profile_id, profile_version, name, region, params)
                VALUES (?, ?, ?, ?, ?)""",
-            (profile_id, version, name.strip(), region.strip(), json.dumps(clean, sort_keys=True)),
+            (profile_id, version, name, region, json.dumps(clean, sort_keys=True)),
         )
-    return PolicyProfile(profile_id, version, name.strip(), region.strip(), clean)
+    return PolicyProfile(profile_id, version, name, region, clean)
 
 
 def profile_to_json(profile: PolicyProfile) -> str:
@@ -336,17 +347,19 @@ def import_profile(conn: sqlite3.Connection, path: Path) -> PolicyProfile:
     """Read a profile file written by export_profile and store it as a new version."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProfileError(f"{path}: 不是有效的政策参数文件（{exc}）") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError: bad JSON, or a number too long to read; RecursionError: nesting.
+        raise ProfileError(f"{path}: 不是有效的政策参数文件（{type(exc).__name__}）") from None
     if not isinstance(data, dict) or data.get("format") != PROFILE_FORMAT:
         raise ProfileError(f"{path}: 不是药事台政策参数文件（缺少 format={PROFILE_FORMAT}）")
     params = data.get("params")
     if not isinstance(params, dict):
         raise ProfileError(f"{path}: 缺少 params")
+    texts = {key: data.get(key, "") for key in ("profile_id", "name", "region")}
+    wrong = [key for key, value in texts.items() if not isinstance(value, str)]
+    if wrong:
+        raise ProfileError(f"{path}: {'、'.join(wrong)} 必须是文字")
     try:
-        return save_profile(
-            conn, str(data.get("profile_id", "")), str(data.get("name", "")),
-            str(data.get("region", "")), params,
-        )
+        return save_profile(conn, texts["profile_id"], texts["name"], texts["region"], params)
     except ProfileError as exc:
         raise ProfileError(f"{path}: {exc}") from None

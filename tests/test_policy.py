@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -92,6 +93,46 @@ def test_import_of_a_foreign_file_names_the_file(conn, tmp_path):
     path.write_text('{"a": 1}', encoding="utf-8")
     with pytest.raises(ProfileError, match="x.json"):
         import_profile(conn, path)
+
+
+def _edited_export(conn, tmp_path, edit) -> Path:
+    saved = save_profile(conn, "hn", "海南省", "海南", {})
+    path = tmp_path / "hn.json"
+    export_profile(saved, path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data) if isinstance(data, dict) else data, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.update(profile_id=None), "profile_id 必须是文字"),
+        (lambda d: d.update(name=["x"]), "name 必须是文字"),
+        (lambda d: d.update(profile_id="national"), "内置方案"),
+        (lambda d: d["params"].update(sup_fix_workdays=10**400), "有限的数字"),
+    ],
+)
+def test_a_bad_profile_file_is_refused_and_nothing_stored(conn, tmp_path, edit, message):
+    path = _edited_export(conn, tmp_path, edit)
+    before = conn.execute("SELECT count(*) FROM policy_profiles").fetchone()[0]
+    with pytest.raises(ProfileError, match=message):
+        import_profile(conn, path)
+    assert conn.execute("SELECT count(*) FROM policy_profiles").fetchone()[0] == before
+
+
+def test_a_deeply_nested_or_endless_file_is_refused(conn, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ProfileError, match="deep.json"):
+        import_profile(conn, path)
+
+
+def test_importing_the_same_profile_with_spaced_names_adds_no_version(conn, tmp_path):
+    path = _edited_export(conn, tmp_path, lambda d: d.update(name=" 海南省 ", region="海南 "))
+    assert import_profile(conn, path).label == "hn@1"
+    assert import_profile(conn, path).label == "hn@1"
 
 
 @pytest.mark.parametrize(
