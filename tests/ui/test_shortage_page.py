@@ -312,3 +312,43 @@ def test_list_reloads_when_shown_not_after_every_autosave(qtbot, page, catalogue
     wait_idle(page.worker)
     assert loads == [1]
     assert page.reports.row_at(0).measures_taken == "催促配送企业；再催"
+
+
+def test_sh3_a_corrected_pick_shows_the_new_products_figures(qtbot, demo_worker, demo_copy,
+                                                             wait_idle):
+    """Picking 地高辛 then correcting to 硝酸甘油: the stock and monthly use are 硝酸甘油's
+    (the first pick's stock, saved as a count, would drive the low-cover signal)."""
+    import datetime as dt
+
+    from db import open_db
+    from pharmacy_app.shortage.signals import estimated_stock, monthly_use
+    from ui.shortage.form import number_text
+
+    page = ShortagePage(demo_worker)
+    qtbot.addWidget(page)
+    page.show()
+    wait_idle(demo_worker)
+    form = page.form
+    page.new_report()
+    wait_idle(demo_worker)
+
+    def pick(code: str) -> None:
+        form.search.setText(code)
+        assert form.matches.rowCount() >= 1
+        form.pick_row(0)
+        wait_idle(demo_worker)
+
+    pick("XC01AAA069A003010001501")  # 地高辛
+    first = (form.stock.text(), form.monthly_use.text())
+    assert all(first)
+    pick("XC01DAA066A003010003901")  # 硝酸甘油
+    conn = open_db(demo_copy)
+    try:
+        day = dt.date(2026, 11, 23)
+        use = monthly_use(conn, "XC01DAA066A003010003901", day)
+        stock = estimated_stock(conn, "XC01DAA066A003010003901", day, use)
+    finally:
+        conn.close()
+    assert form.monthly_use.text() == ("" if use is None else number_text(use))
+    assert form.stock.text() == ("" if stock is None else number_text(stock))
+    assert (form.stock.text(), form.monthly_use.text()) != first

@@ -190,6 +190,8 @@ class ReportForm(QWidget):
         self._dirty = False
         self._in_flight = 0
         self._extra_substitutes: list[Substitute] = []
+        # The figures a product pick filled in, by field (replaced by the next pick).
+        self._filled_in: dict[QLineEdit, str] = {}
         self._file_dialog: QFileDialog | None = None
         self.last_errors: list[FieldError] = []
         self.autosave = QTimer(self)
@@ -509,6 +511,7 @@ class ReportForm(QWidget):
         self._loading = True
         try:
             self.report = report
+            self._filled_in = {}  # a saved report's figures are the user's
             # Coded substitutes until the proposals arrive and tick them;
             # typed ones live in the free-text field.
             self._extra_substitutes = [s for s in report.substitutes if s.code]
@@ -644,10 +647,15 @@ class ReportForm(QWidget):
                 s for s in self._extra_substitutes if s.code and s.code not in codes
             ]
             if shown is None:
-                if not self.monthly_use.text() and defaults.monthly_use is not None:
-                    self.monthly_use.setText(number_text(defaults.monthly_use))
-                if not self.stock.text() and defaults.stock is not None:
-                    self.stock.setText(number_text(defaults.stock))
+                # An empty field, or one still holding what an earlier pick filled
+                # in, takes this product's figure: a corrected pick must not keep
+                # the first product's stock (saved as a count, it would drive SH-3).
+                for edit, value in ((self.monthly_use, defaults.monthly_use),
+                                    (self.stock, defaults.stock)):
+                    if not edit.text() or edit.text() == self._filled_in.get(edit):
+                        text = "" if value is None else number_text(value)
+                        edit.setText(text)
+                        self._filled_in[edit] = text
             self.substitute_view.resizeColumnsToContents()
         finally:
             self._loading = False
