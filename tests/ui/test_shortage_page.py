@@ -352,3 +352,31 @@ def test_sh3_a_corrected_pick_shows_the_new_products_figures(qtbot, demo_worker,
     assert form.monthly_use.text() == ("" if use is None else number_text(use))
     assert form.stock.text() == ("" if stock is None else number_text(stock))
     assert (form.stock.text(), form.monthly_use.text()) != first
+
+
+def test_sh1_a_filed_report_that_cannot_be_saved_is_not_left(qtbot, demo_worker, wait_idle):
+    """Edits to a reported report with a bad field keep the form on it (nothing typed is lost)."""
+    page = ShortagePage(demo_worker)
+    qtbot.addWidget(page)
+    page.show()
+    wait_idle(demo_worker)
+    form = page.form
+
+    def row_of(name: str) -> int:
+        return next(i for i in range(page.reports.rowCount())
+                    if page.reports.row_at(i).generic_name == name)
+
+    page.open_row(row_of("硫酸阿托品"))
+    wait_idle(demo_worker)
+    assert form.report.status != "draft"
+    form.measures.setPlainText("向县医院申请调剂")
+    form.contact.setText("abc")
+    page.open_row(row_of("缩宫素"))
+    wait_idle(demo_worker)
+    assert form.generic_name.text() == "硫酸阿托品"
+    assert form.measures.toPlainText() == "向县医院申请调剂" and form.contact.text() == "abc"
+    assert "尚未保存" in form.save_state.text() or "not saved" in form.save_state.text()
+    form.contact.setText("0898-12345678")
+    page.open_row(row_of("缩宫素"))
+    wait_idle(demo_worker)
+    assert form.generic_name.text() == "缩宫素"

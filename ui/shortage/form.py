@@ -481,10 +481,12 @@ class ReportForm(QWidget):
 
     # -- showing a report ----------------------------------------------------------
 
-    def start_new(self, prefill: ShortageReport | None = None) -> None:
+    def start_new(self, prefill: ShortageReport | None = None) -> bool:
         """A new draft: empty with the defaults, or prefilled from a proposal
-        (then saved at once, so the proposal leaves the list)."""
-        self.flush()
+        (then saved at once, so the proposal leaves the list). False when the
+        report shown has changes that cannot be saved yet (see flush)."""
+        if not self.flush():
+            return False
         report = prefill or blank_report(
             self.institution_code, Liaison(self.liaison_name, self.liaison_phone), self.as_of
         )
@@ -497,12 +499,16 @@ class ReportForm(QWidget):
             self.start_date.setFocus()
         else:
             self.search.setFocus()
+        return True
 
-    def open_report(self, report: ShortageReport) -> None:
-        self.flush()
+    def open_report(self, report: ShortageReport) -> bool:
+        """Show `report`; False (and the current one kept) when its changes cannot be saved."""
+        if not self.flush():
+            return False
         self._show_report(report)
         if report.product_code:
             self._load_substitutes(report.product_code, report)
+        return True
 
     def _show_report(self, report: ShortageReport) -> None:
         if not report.uuid:
@@ -759,10 +765,19 @@ class ReportForm(QWidget):
         """The report exists in the database (a new one has version 0)."""
         return self.report.version > 0
 
-    def flush(self) -> None:
-        """Save pending changes now (before showing another report)."""
+    def flush(self) -> bool:
+        """Save pending changes now (before showing another report).
+
+        False when they cannot be saved — a filed report with fields SH-1
+        refuses (shown): the form then stays on it, so nothing typed is lost.
+        """
         if self._dirty:
             self.save_now()
+        if self._dirty:
+            self.save_state.setText(
+                self.tr("Correct the marked fields first: this report's changes are not saved."))
+            return False
+        return True
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
         # Leaving the form (another tab, another page, closing the window)

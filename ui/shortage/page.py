@@ -404,11 +404,22 @@ class ShortagePage(QWidget):
         self.form.start_new()
 
     def open_row(self, row: int) -> None:
+        """Open the report of a list row, as stored now (the list may be older than an
+        autosave: opening its copy and saving it would put older figures back)."""
         if not 0 <= row < self.reports.rowCount():
             return
-        report: ShortageReport = self.reports.row_at(row)
+        listed: ShortageReport = self.reports.row_at(row)
         self.tabs.setCurrentWidget(self.form)
-        self.form.open_report(report)
+        if not self.form.flush():  # queued before the read below, so it reads the save
+            return
+
+        def work(ctx: OpContext) -> ShortageReport:
+            from pharmacy_app.shortage.store import load_report
+
+            return load_report(ctx.conn, listed.uuid)
+
+        self.worker.op(work).success(self.form.open_report).failure(
+            lambda exc: self._say(str(exc))).parent(self).run()
 
     def open_selected(self) -> None:
         index: QModelIndex = self.report_view.currentIndex()
