@@ -73,8 +73,8 @@ def schema_version(conn: sqlite3.Connection) -> int:
 def check_ours(conn: sqlite3.Connection, path: Path) -> None:
     """NotOurDatabase unless the file is empty or holds Pharmacy Desk's migrations."""
     try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        tables = [r[0] for r in conn.execute(  # tables, views, triggers, indexes: anything
+            "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")]
     except sqlite3.DatabaseError as exc:
         if "not a database" not in str(exc).lower():
             raise
@@ -84,7 +84,7 @@ def check_ours(conn: sqlite3.Connection, path: Path) -> None:
     if tables and not applied_migrations(conn):
         shown = "、".join(sorted(tables)[:5]) + ("等" if len(tables) > 5 else "")
         raise NotOurDatabase(
-            f"{path}：不是药事台的数据库（其中是其他程序的数据表：{shown}），未作任何修改。"
+            f"{path}：不是药事台的数据库（其中是其他程序的数据：{shown}），未作任何修改。"
             "请用 --db 指定药事台的数据库文件，或一个新文件名。")
 
 

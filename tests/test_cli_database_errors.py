@@ -44,6 +44,20 @@ def test_another_programs_database_is_refused_untouched(tmp_path, capsys):
     assert not demo_is_needed(other)  # the window never fills it with the demo
 
 
+def test_a_database_of_views_only_is_not_taken_for_an_empty_one(tmp_path, capsys):
+    views = tmp_path / "views.db"
+    conn = sqlite3.connect(views)
+    conn.execute("CREATE VIEW today AS SELECT date('now') AS d")
+    conn.commit()
+    conn.close()
+    before = digest(views)
+    code, err = run(views, capsys)
+    assert code == EXIT_FAILURE and "today" in err and digest(views) == before
+    from pharmacy_app.demo import demo_is_needed
+
+    assert not demo_is_needed(views)
+
+
 def test_a_folder_given_as_the_database_gets_a_plain_message(tmp_path, capsys):
     code, err = run(tmp_path, capsys)
     assert code == EXIT_FAILURE and str(tmp_path) in err

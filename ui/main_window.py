@@ -254,6 +254,10 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _own_institution_started(self, aside: object) -> None:
+        for page in self.pages.values():  # the pages built so far: their dates were the demo's
+            forget = getattr(page, "forget_chosen_date", None)
+            if callable(forget):
+                forget()
         self.load()
         self.worker.refresh_all()
         if aside is not None:

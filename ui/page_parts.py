@@ -218,6 +218,10 @@ class AsOfPage(WatchingPage):
     def as_of(self) -> dt.date:
         return self.date_edit.date().toPython()  # type: ignore[no-any-return]
 
+    def forget_chosen_date(self) -> None:
+        """Another database (leaving the demo): back to its default day on the next load."""
+        self._date_chosen = False
+
     def chosen_as_of(self) -> dt.date | None:
         """The day the user picked, or None for the default (the demo's own day)."""
         return self.as_of() if self._date_chosen else None

@@ -22,6 +22,25 @@ def test_the_demo_is_marked_and_left_for_an_empty_database(qtbot, demo_file, db_
     assert window.is_demo and window.demo_label.isVisible()
     assert window.own_action.isVisible() and window.windowTitle() != "Pharmacy Desk"
     assert window.catalogue.model.rowCount() > 0
+    # Pages used during the demo: a date picked on one, a report generated on another.
+    import datetime as dt
+
+    from PySide6.QtCore import QDate
+
+    window.show_page("agreements")
+    agreements = window.page("agreements")
+    wait_idle(worker)
+    agreements.date_edit.setDate(QDate(2026, 6, 30))
+    wait_idle(worker)
+    assert agreements.chosen_as_of() == dt.date(2026, 6, 30)
+    window.show_page("reports")
+    reports = window.page("reports")
+    wait_idle(worker)
+    reports.set_choice("payment-standards", dt.date(2026, 6, 30))
+    with qtbot.waitSignal(reports.generated, timeout=30_000):
+        reports.generate()
+    wait_idle(worker)
+    assert reports.save_button.isEnabled()
 
     dialog = window.start_own_institution()
     assert isinstance(dialog, OwnInstitutionDialog)
@@ -39,6 +58,9 @@ def test_the_demo_is_marked_and_left_for_an_empty_database(qtbot, demo_file, db_
     assert window.windowTitle() == "Pharmacy Desk" and not window.own_action.isVisible()
     assert window.catalogue.model.rowCount() == 0
     assert "示例数据" in window.statusBar().currentMessage()
+    # Nothing of the demo's choices is left on the pages built before.
+    assert agreements.chosen_as_of() is None
+    assert reports.result is None and not reports.save_button.isEnabled()
     conn = open_db(db_path)
     try:
         assert current_institution(conn).code == "H53012301"

@@ -367,6 +367,18 @@ class ReportsPage(QWidget):
                 self._set_default_date).parent(self).run()
         self._fit_pages()
 
+    def forget_chosen_date(self) -> None:
+        """Another database (leaving the demo): its report and date were the old one's."""
+        self.result = None
+        self.pages_view.set_pages([], min(self.area.viewport().width(), 980))
+        self._set_ready(False)
+        self.status.setText(self.tr("Choose a report and an as-of date, then Generate."))
+        self._date_known = False
+        if self.isVisible():
+            self._date_known = True
+            self.worker.op(lambda ctx: default_as_of(ctx.conn)).success(
+                self._set_default_date).parent(self).run()
+
     def _set_default_date(self, day: dt.date) -> None:
         self._fill_periods(day)
         self.date_edit.setDate(QDate(day.year, day.month, day.day))
