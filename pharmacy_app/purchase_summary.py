@@ -50,6 +50,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from db import transaction
@@ -120,7 +122,7 @@ def _has_tables(conn: sqlite3.Connection) -> bool:
     if state_value(conn, "schema") == SCHEMA:
         return True
     try:
-        with transaction(conn):
+        with _optional_write(conn):
             if state_value(conn, "schema") != SCHEMA:
                 _recreate(conn)
     except sqlite3.OperationalError as exc:
@@ -188,7 +190,7 @@ def ensure_fresh(conn: sqlite3.Connection) -> SummaryInfo | None:
     if _is_current(conn, state, params):
         return SummaryInfo(*params)
     try:
-        with transaction(conn):
+        with _optional_write(conn):
             state = _state(conn)  # another connection may have refreshed meanwhile
             if not _is_current(conn, state, params):
                 _refresh(conn, state, params)
@@ -197,6 +199,28 @@ def ensure_fresh(conn: sqlite3.Connection) -> SummaryInfo | None:
             raise
         return None
     return SummaryInfo(*params)
+
+
+# Summaries and caches are written only when the write lock is free at once: while
+# another program holds it (an import in another window), the figures come from the
+# lines — correct, if slower — instead of each waiting out the 5 s busy timeout.
+OPTIONAL_WRITE_WAIT_MS = 200
+
+
+@contextmanager
+def _optional_write(conn: sqlite3.Connection) -> Iterator[None]:
+    """transaction(conn) that gives up after OPTIONAL_WRITE_WAIT_MS on a held lock."""
+    if conn.in_transaction:  # joins the caller's transaction: it holds the lock already
+        yield
+        return
+    old = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute(f"PRAGMA busy_timeout = {OPTIONAL_WRITE_WAIT_MS}")
+    try:
+        with transaction(conn):
+            conn.execute(f"PRAGMA busy_timeout = {int(old)}")  # the lock is ours
+            yield
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(old)}")
 
 
 def _cannot_write(exc: sqlite3.OperationalError) -> bool:
@@ -523,7 +547,7 @@ def store_specs(conn: sqlite3.Connection, generation: int, rows: list[tuple],
     Skipped when the database cannot be written: the caller has its rows anyway.
     """
     try:
-        with transaction(conn):
+        with _optional_write(conn):
             if products_generation(conn) != generation:
                 return  # the catalogue changed while the rows were computed
             conn.execute("DELETE FROM ps_catalogue_specs")
@@ -555,7 +579,7 @@ def product_flags_current(conn: sqlite3.Connection) -> bool:
     if gen == state_value(conn, "flags_gen"):
         return True
     try:
-        with transaction(conn):
+        with _optional_write(conn):
             gen = products_generation(conn)
             conn.execute("DELETE FROM ps_product_flags")
             conn.execute(

@@ -364,3 +364,34 @@ def test_an_upsert_of_a_noted_line_still_saves(shop):
         shop.execute(upsert, (INSTITUTION, D1, qty))
     assert shop.execute("SELECT qty FROM purchase_lines WHERE order_id = 'U1'").fetchone()[0] == 3
     assert [r[0] for r in shop.execute("SELECT order_id FROM summary_dirty_orders")] == ["U1"]
+
+
+def test_a_held_write_lock_gives_figures_from_the_lines_without_waiting(shop, tmp_path,
+                                                                        monkeypatch):
+    """While another program writes, stale summaries are not refreshed: the figures come
+    from the lines (the same figures), and the connection keeps its own busy timeout."""
+    assert purchase_summary.ensure_fresh(shop) is not None  # built, the profile stored
+    shop.execute(
+        """INSERT INTO purchase_lines (order_id, line_no, institution_code, code, qty,
+               amount_fen, ordered_at) VALUES ('L1', '1', ?, ?, 4, 1000, '2026-02-03 10:00:00')""",
+        (INSTITUTION, D1))
+    path = shop.execute("PRAGMA database_list").fetchone()[2]
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        waited: list[int] = []
+        real = purchase_summary.transaction
+
+        def watching(conn):
+            waited.append(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+            return real(conn)
+
+        monkeypatch.setattr(purchase_summary, "transaction", watching)
+        assert purchase_summary.ensure_fresh(shop) is None
+        assert waited and max(waited) == purchase_summary.OPTIONAL_WRITE_WAIT_MS
+        assert shop.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+        expected = direct(shop, dt.date(2026, 6, 30), monkeypatch)
+        assert compute_indicators(shop, dt.date(2026, 6, 30)) == expected
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
