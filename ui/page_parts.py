@@ -11,7 +11,7 @@ the pages look and refresh alike, and a fix reaches all of them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -123,19 +123,19 @@ class WatchingPage(QWidget):
     """
 
     watched: tuple[str, ...] = ()
+    # Starts loading the page's figures on the worker: every page defines it.
+    # (An abstract base class is not available here — Shiboken's metaclass
+    # conflicts with ABCMeta — so a page without it fails when constructed.)
+    load: Callable[[], None]
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        if not callable(getattr(type(self), "load", None)):
+            raise TypeError(f"{type(self).__name__} must define load()")
         super().__init__(parent)
         self.worker = worker
         self._loading = False
         self._stale = True
         worker.data_changed.connect(self._on_data_changed)
-
-    def load(self) -> None:
-        """Start loading the page's figures on the worker. Every page defines it;
-        an abstract base class is not available here (Shiboken's metaclass
-        conflicts with ABCMeta), so the base raises if a page forgets."""
-        raise NotImplementedError(f"{type(self).__name__} must define load()")
 
     def _start_load(self) -> bool:
         """False while a load runs (it is marked stale, to rerun when it ends)."""
