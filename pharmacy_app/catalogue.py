@@ -228,8 +228,19 @@ def product_row(p: Product) -> tuple:
 
 def sealed_row(values: tuple, key: str) -> tuple:
     """A product_row() from its 17 product values and search key: the content hash added."""
-    digest = hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
-    return (*values, key, digest)
+    return (*values, key, content_hash(values))
+
+
+def content_hash(values: tuple) -> str:
+    """The hash an upsert compares to tell a changed product from an unchanged one.
+
+    Over the 17 values in COLUMNS order as stored (ints for flags, decimal
+    text for the price), so it can be recomputed from a stored row.
+    """
+    return hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
+
+
+HASHED_COLUMNS = COLUMNS[:17]  # every column but the search key and the hash itself
 
 
 _UPSERT_SQL = f"""
@@ -303,17 +314,29 @@ def _existing_hashes(conn: sqlite3.Connection, codes: list[str]) -> dict[str, st
 
 
 def set_active(conn: sqlite3.Connection, codes: Sequence[str], active: bool) -> int:
-    """(De)activate products; returns how many changed. Deactivation keeps history."""
+    """(De)activate products; returns how many changed. Deactivation keeps history.
+
+    The content hash follows (it covers `active`): with the old one a later
+    save or import setting the product back would be taken for "unchanged".
+    """
     changed = 0
+    columns = ", ".join(HASHED_COLUMNS)
     with transaction(conn):
         for code in codes:
-            cur = conn.execute(
-                """UPDATE products SET active=?, version=version+1,
+            row = conn.execute(
+                f"SELECT {columns} FROM products WHERE code=? AND active<>?", (code, int(active))
+            ).fetchone()
+            if row is None:
+                continue
+            values = tuple(row)
+            values = (*values[:15], int(active), *values[16:])
+            conn.execute(
+                """UPDATE products SET active=?, content_hash=?, version=version+1,
                    updated_at=strftime('%Y-%m-%d %H:%M:%S','now','localtime')
-                   WHERE code=? AND active<>?""",
-                (int(active), code, int(active)),
+                   WHERE code=?""",
+                (int(active), content_hash(values), code),
             )
-            changed += cur.rowcount
+            changed += 1
     return changed
 
 

@@ -74,3 +74,17 @@ def test_marking_a_saved_drug_vbp_and_back_saves(conn):
         assert get_product(conn, DRUG.code).is_vbp is vbp
     noted = conn.execute("SELECT code FROM summary_dirty_codes").fetchall()
     assert [r[0] for r in noted] == [DRUG.code]
+
+
+def test_a_deactivated_product_can_be_put_back_in_use_by_saving_it(conn):
+    """set_active keeps the content hash right: saving the product active again is a change."""
+    save_products(conn, [DRUG])
+    assert set_active(conn, [DRUG.code], False) == 1
+    saved = save_products(conn, [replace(DRUG, active=True)])
+    assert (saved.updated, saved.unchanged) == (1, 0)
+    assert get_product(conn, DRUG.code).active is True
+    # And the reverse: reactivated by the action, saved as inactive again.
+    assert set_active(conn, [DRUG.code], True) == 0  # already active
+    assert set_active(conn, [DRUG.code], False) == 1 and set_active(conn, [DRUG.code], True) == 1
+    assert save_products(conn, [replace(DRUG, active=False)]).updated == 1
+    assert get_product(conn, DRUG.code).active is False

@@ -147,3 +147,34 @@ def test_sync1_migration_0013_gives_existing_stock_counts_uuids_and_log_rows(db_
     conn.execute("UPDATE stock_counts SET qty = 10, version = version + 1")
     assert conn.execute("SELECT count(*) FROM change_log WHERE table_name = 'stock_counts'"
                         ).fetchone()[0] == 2
+
+
+def test_migration_0014_repairs_hashes_deactivation_left_stale(db_path):
+    """A product deactivated before 0014 (hash not following `active`) can be put back in use."""
+    import sqlite3 as sq
+
+    from sqlite_utils import Database
+
+    from db.migrations import migrations
+    from db.steps import m0014_product_hashes_follow_active as step
+    from pharmacy_app.catalogue import (
+        HASHED_COLUMNS,
+        Product,
+        content_hash,
+        normalise_product,
+        product_row,
+    )
+
+    assert step.HASHED == HASHED_COLUMNS  # the frozen copy means what the domain means
+    raw = sq.connect(str(db_path), isolation_level=None)
+    migrations.apply(Database(raw), stop_before="0014_product_hashes_follow_active")
+    row = product_row(normalise_product(Product(
+        code="XA01ABD075A000000000001", generic_name="阿莫西林", package="24粒/盒")))
+    raw.execute(f"INSERT INTO products ({', '.join(HASHED_COLUMNS)}, pinyin, content_hash) "
+                f"VALUES ({', '.join('?' * 19)})", row)
+    raw.execute("UPDATE products SET active = 0")  # as set_active did: the hash left as it was
+    raw.close()
+    conn = open_db(db_path)
+    values = tuple(conn.execute(f"SELECT {', '.join(HASHED_COLUMNS)} FROM products").fetchone())
+    assert values[15] == 0
+    assert conn.execute("SELECT content_hash FROM products").fetchone()[0] == content_hash(values)
