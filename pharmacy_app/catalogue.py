@@ -260,11 +260,15 @@ class SaveCounts:
     unchanged: int = 0
 
 
-def save_products(conn: sqlite3.Connection, products: Iterable[Product]) -> SaveCounts:
+def save_products(
+    conn: sqlite3.Connection, products: Iterable[Product], *, new: bool = False
+) -> SaveCounts:
     """Insert or update products by code, in one transaction.
 
     Raises ProductInvalid for the first invalid product and writes nothing.
     Unchanged products keep their version and leave no change-log entry.
+    With `new` (a product being added) a code already stored is refused, not
+    updated: the form's own list may be older than the database.
     """
     rows = []
     for p in products:
@@ -274,6 +278,10 @@ def save_products(conn: sqlite3.Connection, products: Iterable[Product]) -> Save
             raise ProductInvalid(errors)
         rows.append(product_row(p))
     with transaction(conn):
+        if new:
+            taken = _existing_hashes(conn, [r[0] for r in rows])
+            if taken:
+                raise ProductInvalid([FieldError("code", f"编码 {next(iter(taken))} 已在采购目录中")])
         return write_product_rows(conn, rows)
 
 

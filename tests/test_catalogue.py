@@ -88,3 +88,11 @@ def test_a_deactivated_product_can_be_put_back_in_use_by_saving_it(conn):
     assert set_active(conn, [DRUG.code], False) == 1 and set_active(conn, [DRUG.code], True) == 1
     assert save_products(conn, [replace(DRUG, active=False)]).updated == 1
     assert get_product(conn, DRUG.code).active is False
+
+
+def test_adding_a_product_whose_code_is_stored_is_refused_not_an_overwrite(conn):
+    save_products(conn, [replace(DRUG, is_essential=True)])
+    with pytest.raises(ProductInvalid, match="已在采购目录中"):
+        save_products(conn, [replace(DRUG, generic_name="别的药")], new=True)
+    assert get_product(conn, DRUG.code).generic_name == "阿莫西林"
+    assert get_product(conn, DRUG.code).is_essential is True

@@ -278,8 +278,10 @@ class ProductDialog(QDialog):
         self.ok_button.setEnabled(False)
         self.general_error.hide()
 
+        adding = self.original is None
+
         def write(ctx: OpContext) -> SaveCounts:
-            return save_products(ctx.conn, [product])
+            return save_products(ctx.conn, [product], new=adding)
 
         self.worker.op(write).success(lambda _counts: self._saved(product.code)).failure(
             self._failed
