@@ -109,10 +109,14 @@ def _haystack(
     pinyin: object,
     forms: Mapping[str, str],
 ) -> str:
-    """The lower-case text a search term is looked for in, fields kept apart."""
+    """The lower-case text a search term is looked for in, fields kept apart.
+
+    NFKC as the query is (normalise_query): a name typed in full width (维生素Ｃ)
+    is found by 维生素C, 维生素c and 维生素Ｃ alike.
+    """
     pinyin = str(pinyin or "")
     name_initials = pinyin.split(" ", 1)[0]
-    return _SEP.join(
+    text = _SEP.join(
         (
             str(code),
             str(name),
@@ -123,6 +127,7 @@ def _haystack(
             name_initials + forms.get(str(form), ""),
         )
     ).lower()
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def _decimal_key(text: object) -> tuple[int, Decimal]:

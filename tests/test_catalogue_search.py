@@ -114,6 +114,12 @@ def test_search_matches_pinyin_initials(small):
     assert small.search("ＡＭＸＬ") == [0, 1]
 
 
+def test_a_name_typed_in_full_width_is_found_by_either_width():
+    index = make_index([row(0, "维生素Ｃ", "片", MAKERS[0]), row(1, "维生素B6", "片", MAKERS[1])])
+    for query in ("维生素C", "维生素c", "维生素Ｃ"):
+        assert index.search(query) == [0], query
+
+
 def test_search_matches_code_in_any_case(small):
     assert small.search("xa000000000000000000002") == [2]
     assert small.search("C1111") == [4]
