@@ -131,6 +131,12 @@ def normalise_product(p: Product) -> Product:
     )
 
 
+# Beyond any real package or price: a typing slip, refused under its field
+# (and past SQLite's integers, a crash instead of a message).
+MAX_CONVERSION = 100_000
+MAX_PRICE = Decimal(100_000_000)
+
+
 def validate_product(p: Product) -> list[FieldError]:
     """Every reason the product cannot be stored, one per field."""
     errors: list[FieldError] = []
@@ -148,8 +154,12 @@ def validate_product(p: Product) -> list[FieldError]:
             errors.append(FieldError("conversion", "转换比为空且没有包装可推算"))
     elif p.conversion <= 0:
         errors.append(FieldError("conversion", f"转换比必须大于 0，收到：{p.conversion}"))
+    elif p.conversion > MAX_CONVERSION:
+        errors.append(FieldError("conversion", f"转换比过大（{p.conversion}），请核对"))
     if p.price is not None and p.price < 0:
         errors.append(FieldError("price", f"单价不能为负：{p.price}"))
+    elif p.price is not None and p.price >= MAX_PRICE:
+        errors.append(FieldError("price", f"单价过大（{p.price}），请核对"))
     if p.is_vbp is False and p.vbp_batch and p.kind == "drug":
         # A batch without the flag is a contradiction the user should see.
         errors.append(FieldError("is_vbp", f"填写了集采批次「{p.vbp_batch}」但未标记为集采"))

@@ -96,3 +96,14 @@ def test_adding_a_product_whose_code_is_stored_is_refused_not_an_overwrite(conn)
         save_products(conn, [replace(DRUG, generic_name="别的药")], new=True)
     assert get_product(conn, DRUG.code).generic_name == "阿莫西林"
     assert get_product(conn, DRUG.code).is_essential is True
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [({"conversion": 99999999999999999999}, "conversion"), ({"price": Decimal("1e30")}, "price")],
+)
+def test_an_impossible_conversion_or_price_is_refused_under_its_field(conn, change, field):
+    with pytest.raises(ProductInvalid) as refused:
+        save_products(conn, [replace(DRUG, **change)])
+    assert [e.field for e in refused.value.errors] == [field]
+    assert get_product(conn, DRUG.code) is None
