@@ -29,6 +29,17 @@ MSG_EMPTY = "不能为空"
 MSG_NOT_NUMBER = "不是数字"
 MSG_NEGATIVE = "不能为负数"
 MSG_TOO_BIG = "数值过大"
+# One line's money and quantity beyond any real order: refused, so the sums over a
+# million lines (integer fen; quantities in millionths) stay inside 64-bit integers.
+MAX_LINE_FEN = 10**12  # 100 亿元
+MAX_LINE_QTY = 10**6  # packages
+MSG_LINE_TOO_BIG = "数值过大，请核对（单行金额上限 100 亿元，数量上限 100 万）"
+
+
+def beyond_line_limits(values: np.ndarray, present: np.ndarray, limit: int) -> Issues:
+    """(index, message) of the present values whose size is at or past `limit`."""
+    return [(int(i), MSG_LINE_TOO_BIG)
+            for i in np.flatnonzero(present & (np.abs(values) >= limit))]
 MSG_BAD_DATE = "无法识别的日期（可用 2026-03-01、2026/3/1、20260301 或 Excel 日期）"
 MSG_NO_SUCH_DATE = "日期不存在"
 

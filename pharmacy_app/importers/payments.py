@@ -13,7 +13,14 @@ import numpy as np
 import pyarrow as pa
 
 from .bulk import BulkImporter, Rows
-from .columns import parse_dates, parse_fen, required_issues, trimmed
+from .columns import (
+    MAX_LINE_FEN,
+    beyond_line_limits,
+    parse_dates,
+    parse_fen,
+    required_issues,
+    trimmed,
+)
 from .reading import Chunk
 from .spec import PAYMENTS
 
@@ -42,6 +49,7 @@ class PaymentsImporter(BulkImporter):
         line = trimmed(line_arr) if line_arr is not None else pa.array([""] * n, pa.string())
         amount = parse_fen(ctx.column(chunk, "amount"), required=True)
         mark("amount", amount.errors)
+        mark("amount", beyond_line_limits(amount.fen, amount.present & ~bad, MAX_LINE_FEN))
         paid = parse_dates(ctx.column(chunk, "paid_on"), required=True, with_time=False)
         mark("paid_on", paid.errors)
 

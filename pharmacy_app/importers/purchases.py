@@ -21,7 +21,10 @@ from pharmacy_app.parsing import to_halfwidth
 
 from .bulk import BulkImporter, Rows, Shared, constant
 from .columns import (
+    MAX_LINE_FEN,
+    MAX_LINE_QTY,
     MSG_EMPTY,
+    beyond_line_limits,
     codes,
     empty_mask,
     hash_rows,
@@ -136,6 +139,7 @@ class PurchasesImporter(BulkImporter):
         qty_arr = ctx.column(chunk, "qty")
         qty = parse_numbers(qty_arr, required=True)
         mark("qty", qty.errors)
+        mark("qty", beyond_line_limits(qty.value, qty.present & ~bad, MAX_LINE_QTY))
         price = None
         if ctx.has("price"):
             price = parse_numbers(ctx.column(chunk, "price"), required=False, want_text=True)
@@ -155,6 +159,8 @@ class PurchasesImporter(BulkImporter):
             computable = need[priced & qty.present[need]]
             if price is not None and len(computable):
                 fen[computable] = product_fen(qty, qty_arr, price, computable)
+        mark("amount" if ctx.has("amount") else "price",
+             beyond_line_limits(fen, ~bad, MAX_LINE_FEN))
 
         ordered = parse_dates(ctx.column(chunk, "ordered_at"), required=True, with_time=True)
         mark("ordered_at", ordered.errors)

@@ -441,6 +441,20 @@ def test_neither_amount_nor_price_in_a_row_is_an_error(ready, tmp_path):
     ]
 
 
+def test_a_line_beyond_any_real_order_is_refused_before_it_breaks_the_sums(ready, tmp_path):
+    """Quantity × price past 64-bit fen once made every later `indicators` fail: refused now."""
+    rows = [
+        ["PO1", "1", INSTITUTION, D1, "99999999999999", "12.50", "", "2026-03-01", "", "", "", ""],
+        ["PO1", "2", INSTITUTION, D1, "2", "", "12500000000.00", "2026-03-01", "", "", "", ""],
+        ["PO1", "3", INSTITUTION, D1, "2", "3.5", "", "2026-03-01", "", "", "", ""],
+    ]
+    result = run_import(ready, "purchases", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, rows))
+    assert not result.committed
+    assert [(e.row, e.column) for e in result.errors] == [(2, "数量"), (3, "金额")]
+    assert all("数值过大" in e.message for e in result.errors)
+    assert ready.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] == 0
+
+
 def test_mapping_override_and_unmapping(ready, tmp_path):
     header = list(PURCHASE_HEADER)
     header[7] = "制单日期"  # unknown header: map it by hand
