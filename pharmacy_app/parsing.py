@@ -108,6 +108,9 @@ def format_datetime(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
+_GROUPED_RE = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
+
 def parse_decimal(value: object, *, what: str = "数字") -> Decimal:
     """A number as Decimal, accepting 1,234.50, ￥12.3, full-width digits."""
     if isinstance(value, Decimal):
@@ -121,10 +124,15 @@ def parse_decimal(value: object, *, what: str = "数字") -> Decimal:
             raise ValueError(f"不是{what}：{value!r}")
         # repr gives the shortest string that round-trips: 0.1 stays 0.1.
         return Decimal(repr(value))
-    text = to_halfwidth(clean_text(value)).replace(",", "").replace("¥", "").replace("元", "")
-    text = text.strip()
+    text = to_halfwidth(clean_text(value)).replace("¥", "").replace("元", "").strip()
     if not text:
         raise ValueError(f"{what}为空")
+    if "," in text:
+        # Only as thousands grouping (1,234.50): 1.250,00 or 12,5 is not read as a
+        # number ten or a thousand times off.
+        if not _GROUPED_RE.match(text):
+            raise ValueError(f"不是{what}：{clean_text(value)!r}")
+        text = text.replace(",", "")
     try:
         number = Decimal(text)
     except InvalidOperation:

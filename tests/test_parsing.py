@@ -65,6 +65,14 @@ def test_decimals_are_exact_and_money_rounds_half_up_to_fen():
         parse_decimal("abc")
 
 
+@pytest.mark.parametrize("text", ["1.250,00", "12,5", "1,2,3", "1,23"])
+def test_a_comma_that_is_not_thousands_grouping_is_not_a_number(text):
+    """1.250,00 or 12,5 read by deleting the comma would be 10-1000x off: refused instead."""
+    with pytest.raises(ValueError, match="不是数字"):
+        parse_decimal(text)
+    assert parse_decimal("1,250") == Decimal(1250) and parse_decimal("-12,345.6") == Decimal("-12345.6")
+
+
 @pytest.mark.parametrize(
     "package, expected",
     [
