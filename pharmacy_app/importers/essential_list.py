@@ -18,7 +18,9 @@ from .columns import MSG_EMPTY
 from .engine import Counts, Importer
 from .reading import Chunk
 from .result import ImportFailed
-from .spec import ESSENTIAL_LIST
+from .spec import ESSENTIAL_LIST, normalise_header
+
+MSG_HEADER_AGAIN = "表头在文件中再次出现（两份导出拼在一起？）：请删除这一行"
 
 CATEGORIES = {
     "西药": "化学药品和生物制品",
@@ -49,11 +51,16 @@ class EssentialListImporter(Importer):
     def feed(self, chunk: Chunk) -> None:
         ctx = self.ctx
         cols = {f: ctx.texts(chunk, f) for f in ctx.mapping}
+        headers = {f: normalise_header(ctx.header(f) or "") for f in cols}
         for i in range(len(chunk)):
             v = {f: col[i] for f, col in cols.items() if col is not None}
             name = v.get("generic_name", "")
             if not name:
                 ctx.error(chunk, i, "generic_name", MSG_EMPTY)
+                continue
+            if all(normalise_header(v.get(f, "")) == h for f, h in headers.items()):
+                # Two exports pasted together: their header would become an entry.
+                ctx.error(chunk, i, "generic_name", MSG_HEADER_AGAIN)
                 continue
             category = v.get("category", "")
             category = CATEGORIES.get(to_halfwidth(category).replace(" ", ""), category)

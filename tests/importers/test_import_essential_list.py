@@ -109,3 +109,14 @@ def test_reimporting_the_same_list_adds_nothing_but_a_changed_one_is_kept_beside
     # Back to the first file: it becomes the list in force again, as a list of its own.
     assert run_import(conn, "essential-list", path, options=options).inserted == 4
     assert conn.execute("SELECT count(*) FROM essential_lists").fetchone()[0] == 3
+
+
+def test_a_header_repeated_inside_the_file_is_not_an_entry(conn, tmp_path):
+    """Two exports pasted together: the second header is reported, not stored as 通用名「品种名称」."""
+    rows = [*ROWS[:2], HEADER, *ROWS[2:]]
+    result = run_import(conn, "essential-list", write_csv(tmp_path / "两份.csv", HEADER, rows),
+                        options={"effective_from": "2026-09-01"})
+    assert not result.committed
+    assert [(e.row, e.column) for e in result.errors] == [(4, "品种名称")]
+    assert "表头" in result.errors[0].message
+    assert conn.execute("SELECT count(*) FROM essential_list_entries").fetchone()[0] == 0
