@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .bulk import BulkImporter, Rows
 from .columns import (
@@ -25,6 +26,7 @@ from .reading import Chunk
 from .spec import PAYMENTS
 
 COLUMNS = (("order_id", "?"), ("line_no", "?"), ("amount_fen", "?"), ("paid_on", "?"))
+WHOLE_ORDER_MARKS = pa.array(["—", "–", "-", "--", "/", "无", "整单", "全部"])
 KEY = ("order_id", "line_no", "amount_fen", "paid_on")
 
 
@@ -47,6 +49,9 @@ class PaymentsImporter(BulkImporter):
         mark("order_id", required_issues(order))
         line_arr = ctx.column(chunk, "line_no")
         line = trimmed(line_arr) if line_arr is not None else pa.array([""] * n, pa.string())
+        # An export's "no line" marks mean the whole order (PAY-0), like an empty cell:
+        # kept as typed, a payment of line "—" would match no line and count nowhere.
+        line = pc.if_else(pc.is_in(line, value_set=WHOLE_ORDER_MARKS), "", line)
         amount = parse_fen(ctx.column(chunk, "amount"), required=True)
         mark("amount", amount.errors)
         mark("amount", beyond_line_limits(amount.fen, amount.present & ~bad, MAX_LINE_FEN))

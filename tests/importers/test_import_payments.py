@@ -30,6 +30,14 @@ def test_payments_are_stored_in_fen_with_dates(conn, tmp_path):
     ]
 
 
+def test_a_no_line_mark_means_the_whole_order(conn, tmp_path):
+    """PAY-0: "—" or "/" in 行号 is a whole-order payment, as an empty cell is."""
+    rows = [["PO1", "—", "100", "2026-03-20"], ["PO2", "/", "50", "2026-03-21"],
+            ["PO3", "无", "5", "2026-03-22"]]
+    assert run_import(conn, "payments", write_csv(tmp_path / "pay.csv", HEADER, rows)).committed
+    assert [r[0] for r in conn.execute("SELECT line_no FROM payments ORDER BY id")] == ["", "", ""]
+
+
 def test_reimport_never_duplicates_payments(conn, tmp_path):
     path = write_csv(tmp_path / "pay.csv", HEADER, ROWS)
     run_import(conn, "payments", path)
