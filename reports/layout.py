@@ -67,7 +67,8 @@ WARN = colors.HexColor("#c77700")
 BAD = colors.HexColor("#b3261e")
 
 BAND_COLOURS = {"complete": GOOD, "incomplete": WARN, "unqualified": BAD}
-BAND_LABELS = {"complete": "完成", "incomplete": "未完成", "unqualified": "不合格"}
+BAND_LABELS = {"complete": "完成", "incomplete": "未完成", "unqualified": "不合格",
+               "not_started": "未开始"}
 LEVEL_LABELS = {"grassroots": "基层医疗卫生机构", "secondary": "二级医院",
                 "tertiary": "三级医院", "specialty": "专科医院"}
 

@@ -555,3 +555,35 @@ def test_agreement_alerts_list_rule_subject_figure_threshold_message(db):
         assert set(j) == {"rule", "subject", "figure", "threshold", "message"}
         assert "阿莫西林胶囊" in j["subject"]
     assert alerts[2].to_json()["figure"] == 0.5
+
+
+def _all(conn, as_of):
+    return compute_agreements(conn, H, dt.date.fromisoformat(as_of), PROFILE)
+
+
+def test_av5_another_batchs_selected_product_is_not_non_selected(db):
+    """Two batches of one 通用名 in overlapping years: each buying its own selected product
+    is not the other's non-selected purchase (AV-5: "neither selected nor a backup")."""
+    add_agreement(db, batch="第九批", roles=((SEL, "selected"),))
+    add_agreement(db, batch="第十批", start="2026-07-01", end="2027-06-30", roles=((SEL2, "selected"),))
+    buy(db, SEL, 50, "2026-05-01")
+    buy(db, SEL2, 25, "2026-08-01", conv=12)
+    buy(db, NON, 5, "2026-08-02")
+    ninth, tenth = sorted(_all(db, "2026-10-31"), key=lambda f: f.batch)
+    assert (ninth.batch, tenth.batch) == ("第九批", "第十批")
+    assert ninth.non_selected_qty == tenth.non_selected_qty == 5 * 24  # the true outsider only
+    assert not ninth.non_selected_alert and not tenth.non_selected_alert
+
+
+def test_av3_a_renewal_imported_ahead_is_not_judged_nor_totalled_before_it_starts(db):
+    add_agreement(db, agreed=2400)
+    add_agreement(db, agreed=2400, start="2027-03-01", end="2028-02-29")  # next year, ahead
+    buy(db, SEL, 100, "2026-05-01")  # 2,400 units: year 1 complete
+    year1, year2 = sorted(_all(db, "2026-12-31"), key=lambda f: f.start)
+    assert year1.band == "complete"
+    assert year2.band == "not_started" and not year2.alerts
+    total = agreement_total([year1, year2], PROFILE)
+    assert (total.agreements, total.agreed_qty, total.selected_qty) == (1, 2400, 2400)
+    # Once year 2 has begun, it is the year the total follows.
+    later = agreement_total(_all(db, "2027-03-05"), PROFILE)
+    assert (later.agreements, later.selected_qty) == (1, 0)

@@ -215,8 +215,18 @@ class AgreementFigures:
         return p is not None and p < self.time_progress
 
     @property
+    def started(self) -> bool:
+        return self.as_of >= self.start
+
+    @property
     def band(self) -> str:
-        """AV-3, judged on progress at the as-of date (an empty agreement is complete)."""
+        """AV-3, judged on progress at the as-of date (an empty agreement is complete).
+
+        "not_started" before the procurement year begins (a renewal imported
+        ahead): there is no progress to judge yet.
+        """
+        if not self.started:
+            return "not_started"
         return band_for(self.progress, self.complete_line, self.unqualified_line)
 
     @property
@@ -757,9 +767,20 @@ def compute_agreements(
     emergencies_of: dict[int, tuple[SupplyEmergency, ...]] = {}
     for a in agreements:
         roles = dict(a.roles)
+        # AV-5: non-selected is "neither selected nor a backup product" — also not
+        # one selected or backup in another batch's agreement for this 通用名 in
+        # years that overlap (two batches each buying their own would fail both).
+        elsewhere = {
+            code
+            for b in agreements
+            if b.id != a.id and keys_of[b.id] & keys_of[a.id]
+            and b.start <= a.end and a.start <= b.end
+            for code, role in b.roles.items() if role in ("selected", "backup")
+        }
         for k in keys_of[a.id]:
             for code in by_key.get(k, ()):
-                roles.setdefault(code, "non_selected")
+                if code not in elsewhere:
+                    roles.setdefault(code, "non_selected")
         members[a.id] = roles
         ems = tuple(e for e in all_emergencies if _same_agreement(e.generic, e.batch, a))
         emergencies_of[a.id] = ems
@@ -949,8 +970,19 @@ _ROLE_ORDER = {"selected": 0, "backup": 1, "non_selected": 2, "substitute": 3}
 
 
 def agreement_total(figures: Sequence[AgreementFigures], profile: PolicyProfile) -> AgreementTotal:
-    """AV-3 (004): all assessed (non-exempt) 通用名 together, in smallest units."""
-    assessed = [f for f in figures if not f.exempt]
+    """AV-3 (004): all assessed (non-exempt) 通用名 together, in smallest units.
+
+    One procurement year per batch × 通用名 (SR-3 keeps years apart): the latest
+    year started by the as-of date — not a renewal still to come, nor the
+    years a renewal has followed.
+    """
+    latest: dict[tuple[str, str], AgreementFigures] = {}
+    for f in figures:
+        if f.started and (
+            (f.batch, f.generic) not in latest or f.start > latest[(f.batch, f.generic)].start
+        ):
+            latest[(f.batch, f.generic)] = f
+    assessed = [f for f in latest.values() if not f.exempt]
     return AgreementTotal(
         agreements=len(assessed),
         agreed_qty=sum((f.agreed_qty for f in assessed), 0),

@@ -38,6 +38,7 @@ BAND_NAMES = {
     "complete": N_("Completed"),
     "incomplete": N_("Not completed"),
     "unqualified": N_("Unqualified"),
+    "not_started": N_("Not started yet"),
 }
 ROLE_NAMES = {
     "selected": N_("Selected"),
