@@ -118,8 +118,10 @@ def pdf_text(
 
     try:
         reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise CheckFailed(f"{path}: PDF 已加密，无法读取文字")
+        # Government attachments often carry only an owner password (no copying or
+        # printing): they open with the empty user password and read as any other.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise CheckFailed(f"{path}: PDF 已加密（需要打开密码），无法读取文字")
         pages = reader.pages
         total = len(pages)
         parts: list[str] = []

@@ -78,6 +78,26 @@ def test_a_list_that_agrees_with_the_pdf_has_no_problems(conn, tmp_path):
     assert result.pages == 1
 
 
+@pytest.mark.parametrize("user_password, readable", [("", True), ("secret", False)])
+def test_a_restricted_pdf_is_read_but_one_needing_a_password_is_refused(
+        conn, tmp_path, user_password, readable):
+    """Government attachments often forbid copying (owner password only): still checked."""
+    from pypdf import PdfReader, PdfWriter
+
+    list_id = add_list(conn)
+    plain = make_pdf(tmp_path / "plain.pdf", OFFICIAL_LINES)
+    writer = PdfWriter(clone_from=PdfReader(str(plain)))
+    writer.encrypt(user_password=user_password, owner_password="owner", permissions_flag=0)
+    locked = tmp_path / "locked.pdf"
+    with locked.open("wb") as fh:
+        writer.write(fh)
+    if readable:
+        assert check_list_against_pdf(conn, list_id, locked).problems == []
+    else:
+        with pytest.raises(CheckFailed, match="需要打开密码"):
+            check_list_against_pdf(conn, list_id, locked)
+
+
 def test_missing_name_and_misplaced_spec_are_reported(conn, tmp_path):
     rows = [*ROWS, ("4", "布洛芬", "片剂", "0.2g"), ("2", "对乙酰氨基酚", "片剂", "0.3g")]
     list_id = add_list(conn, rows)

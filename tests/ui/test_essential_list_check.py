@@ -49,3 +49,16 @@ def test_dialog_shows_why_a_file_cannot_be_checked(dialog, tmp_path):
     dialog.run_check()
     assert "bad.pdf" in dialog.summary.text()
     assert dialog.model.rowCount() == 0
+
+
+def test_a_failed_check_leaves_no_earlier_result_to_save(dialog, tmp_path):
+    dialog.set_pdf(make_pdf(tmp_path / "o.pdf", OFFICIAL_LINES))
+    dialog.run_check()
+    assert dialog.model.rowCount() > 0 and dialog.save_button.isEnabled()
+    bad = tmp_path / "bad.pdf"
+    bad.write_text("no pdf", encoding="utf-8")
+    dialog.set_pdf(bad)
+    dialog.run_check()
+    assert "bad.pdf" in dialog.summary.text()
+    assert dialog.model.rowCount() == 0 and not dialog.save_button.isEnabled()
+    assert dialog.result_ is None

@@ -150,6 +150,7 @@ class ListCheckDialog(QDialog):
             )
 
         self.check_button.setEnabled(False)
+        self._clear_result()  # the previous PDF's entries are not this one's
         self.summary.setText(self.tr("Reading the PDF…"))
         self.worker.op(work).with_progress(
             self.tr("Checking the list against the PDF…"), cancellable=True, parent=self
@@ -163,8 +164,14 @@ class ListCheckDialog(QDialog):
         self._update_buttons()
 
     def _failed(self, exc: BaseException) -> None:
+        self._clear_result()
         self.summary.setText(str(exc))
         self._update_buttons()
+
+    def _clear_result(self) -> None:
+        self.result_ = None
+        self.model.set_rows([])
+        self.save_button.setEnabled(False)
 
     def choose_save_path(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
