@@ -256,7 +256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (sqlite3.OperationalError, sqlite3.DatabaseError, OSError) as exc:
         if not _environment(exc):
             raise  # a fault of ours: the traceback is what support needs
-        _err(f"{_db_path(args)}：{_plain(exc)}")
+        filename = getattr(exc, "filename", None)
+        if isinstance(exc, OSError) and filename and Path(filename) != _db_path(args):
+            # An input or output file of the command, not the database.
+            _err(f"{filename}：无法读写该文件（{exc.strerror or exc}）")
+        else:
+            _err(f"{_db_path(args)}：{_plain(exc)}")
         return EXIT_FAILURE
 
 

@@ -696,6 +696,7 @@ def export_report(report: VolumeReport, out_path: str | Path) -> Path:
     if missing:
         raise ExportRefused([r.generic for r in missing])
     import xlsxwriter
+    import xlsxwriter.exceptions
 
     workbook = xlsxwriter.Workbook(str(out))
     try:
@@ -726,7 +727,6 @@ def export_report(report: VolumeReport, out_path: str | Path) -> Path:
         sheet.set_column(3, 6, 14)
         sheet.set_column(7, 7, 40)
         sheet.freeze_panes(1, 0)
-        sheet.write_string(r + 1, 0, f"截至 {report.as_of.isoformat()}；政策参数 {report.profile}；{METHOD}")
         if report.unreported:
             other = workbook.add_worksheet("未报量")
             for c, text in enumerate(("机构编码", "集采批次", "药品通用名", "上年实际采购量", "说明")):
@@ -739,6 +739,13 @@ def export_report(report: VolumeReport, out_path: str | Path) -> Path:
                 other.write_string(i, 4, UNREPORTED_NOTE)
             other.set_column(2, 2, 22)
             other.set_column(4, 4, 40)
+        # The basis on a sheet of its own: under the rows it would be read back as a
+        # row without 通用名 when the exported file is edited and imported again.
+        notes = workbook.add_worksheet("说明")
+        notes.write_string(0, 0, f"截至 {report.as_of.isoformat()}；政策参数 {report.profile}；{METHOD}")
     finally:
-        workbook.close()
+        try:
+            workbook.close()
+        except (xlsxwriter.exceptions.FileCreateError, OSError) as exc:
+            raise ReportError(f"{out}：无法写入（文件夹不存在，或文件正被占用）：{exc}") from None
     return out

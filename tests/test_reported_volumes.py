@@ -173,11 +173,24 @@ def test_av10_unreported_generic_flagged_and_listed_on_its_own_sheet(db, tmp_pat
     assert [r.generic for r in report.unreported] == ["克拉霉素片"]
     out = export_report(report, tmp_path / "r.xlsx")
     book = CalamineWorkbook.from_path(str(out))
-    assert book.sheet_names == ["2027年报量", "未报量"]
+    assert book.sheet_names == ["2027年报量", "未报量", "说明"]
     unreported = book.get_sheet_by_name("未报量").to_python()
     assert unreported[1][2] == "克拉霉素片" and "结余留用" in unreported[1][4]
     main_rows = book.get_sheet_by_index(0).to_python()
     assert [r[2] for r in main_rows[1:] if r[2]] == ["阿莫西林胶囊"]
+
+
+def test_an_exported_report_imports_back_and_a_bad_folder_is_named(db, tmp_path):
+    """Export, edit in Excel, import again: the file the app writes is one it reads."""
+    from pharmacy_app.reported_volumes import ReportError, import_report
+
+    save_entries(db, 2027, [Entry("阿莫西林胶囊", 1000)])
+    out = export_report(compute_report(db, AS_OF), tmp_path / "r.xlsx")
+    import_report(db, out, AS_OF)
+    assert [r.quantity for r in compute_report(db, AS_OF).rows
+            if r.generic == "阿莫西林胶囊"] == [1000]
+    with pytest.raises(ReportError, match="无法写入"):
+        export_report(compute_report(db, AS_OF), tmp_path / "no" / "such" / "r.xlsx")
 
 
 def test_user_added_generic_and_removal(db):
