@@ -150,13 +150,17 @@ def import_calendar(conn: sqlite3.Connection, path: str | Path) -> int:
     """Import a user's calendar file (e.g. the next year's State Council schedule).
 
     The whole file is checked before anything is written, then written in one
-    transaction; a day already stored takes the file's kind and name. Returns
-    the number of rows in the file.
+    transaction. A file is the schedule of the years it covers: their days
+    stored before (bundled or an earlier file) are replaced, so a corrected
+    file removes a holiday it no longer lists. Returns the number of rows.
     """
     path = Path(path)
     rows = read_calendar_file(path)
     source = f"导入：{path.name}"
+    years = sorted({r[0][:4] for r in rows})
     with transaction(conn):
+        conn.executemany("DELETE FROM calendar_days WHERE substr(day, 1, 4) = ?",
+                         [(y,) for y in years])
         conn.executemany(
             """INSERT INTO calendar_days (day, kind, name, source) VALUES (?, ?, ?, ?)
                ON CONFLICT (day) DO UPDATE SET

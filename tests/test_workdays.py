@@ -89,6 +89,23 @@ def test_import_user_calendar_for_2027(conn, tmp_path: Path, encoding):
     assert tuple(row) == ("元旦", "导入：2027.csv")
 
 
+def test_a_corrected_calendar_replaces_the_year_it_covers(conn, tmp_path: Path):
+    """SUP-4 deadlines follow the corrected file: a day it no longer lists is gone."""
+    ensure_bundled_calendar(conn)
+    first = tmp_path / "2027.csv"
+    first.write_text(CAL_2027 + "2027-10-08,holiday,national_day,国庆节\n", encoding="utf-8")
+    import_calendar(conn, first)
+    assert not WorkCalendar.load(conn).is_workday(D(2027, 10, 8))
+    fixed = tmp_path / "2027-fixed.csv"
+    fixed.write_text(CAL_2027, encoding="utf-8")
+    assert import_calendar(conn, fixed) == 5
+    cal = WorkCalendar.load(conn)
+    assert cal.is_workday(D(2027, 10, 8))  # a Friday again
+    assert not cal.is_workday(D(2026, 10, 1))  # the bundled 2026 is untouched
+    assert {r[0] for r in conn.execute(
+        "SELECT DISTINCT source FROM calendar_days WHERE day LIKE '2027%'")} == {"导入：2027-fixed.csv"}
+
+
 @pytest.mark.parametrize(
     ("line", "column", "fragment"),
     [
