@@ -67,6 +67,10 @@ class AgreementsImporter(Importer):
     def begin(self) -> None:
         self.agreements: list[Agreement] = []
         self.seen: dict[tuple, int] = {}
+        # (institution, batch, 通用名) → (start, end, row) of this file's agreements.
+        self.years: dict[tuple[str, str, str], list[tuple[str, str, int]]] = {}
+        # key of a file row → start date of the stored agreement it re-dates.
+        self.redated: dict[tuple[str, str, str, str], str] = {}
 
     def feed(self, chunk: Chunk) -> None:
         ctx = self.ctx
@@ -87,9 +91,39 @@ class AgreementsImporter(Importer):
             if key:
                 self.seen[key] = int(chunk.rows[i])
             agreement = self._agreement(chunk, i, v)
-            if agreement is not None:
+            if agreement is not None and self._one_year_each(chunk, i, agreement):
                 self.agreements.append(agreement)
         ctx.check_cancel()
+
+    def _one_year_each(self, chunk: Chunk, i: int, a: Agreement) -> bool:
+        """AV-1: one procurement year at a time per institution × batch × 通用名.
+
+        Overlapping years would count each purchase twice. Within the file an
+        overlap is an error; a stored agreement the row overlaps is the same
+        agreement with corrected dates (a platform re-issue) and is re-dated by
+        the write — unless the row overlaps several.
+        """
+        group = (a.institution_code, a.batch, a.generic)
+        row = int(chunk.rows[i])
+        for start, end, other in self.years.get(group, ()):
+            if start <= a.end_date and a.start_date <= end:
+                self.ctx.error(chunk, i, "start",
+                               f"执行期与第 {other} 行的同一约定（{start} 至 {end}）重叠")
+                return False
+        self.years.setdefault(group, []).append((a.start_date, a.end_date, row))
+        stored = self.conn.execute(
+            """SELECT start_date, end_date FROM agreements
+               WHERE institution_code = ? AND batch = ? AND generic = ? AND start_date <> ?
+                 AND start_date <= ? AND end_date >= ?""",
+            (*group, a.start_date, a.end_date, a.start_date),
+        ).fetchall()
+        if len(stored) > 1:
+            years = "、".join(f"{r[0]} 至 {r[1]}" for r in stored)
+            self.ctx.error(chunk, i, "start", f"执行期与已有的多个同一约定（{years}）重叠")
+            return False
+        if stored:
+            self.redated[a.key] = stored[0][0]
+        return True
 
     def _key(self, v: dict[str, str]) -> tuple[str, str, str, str] | None:
         try:
@@ -175,6 +209,20 @@ class AgreementsImporter(Importer):
         conn = self.conn
         counts = Counts()
         for n, a in enumerate(self.agreements):
+            old_start = self.redated.get(a.key)
+            if old_start is not None:
+                # The stored year takes the file's dates, keeping its id, products'
+                # history and the AV-9 exemptions aimed at it.
+                conn.execute(
+                    "UPDATE agreements SET start_date = ? WHERE institution_code = ? "
+                    "AND batch = ? AND generic = ? AND start_date = ?",
+                    (a.start_date, *a.key[:3], old_start),
+                )
+                conn.execute(
+                    "UPDATE agreement_exemptions SET agreement_start = ? WHERE institution_code = ? "
+                    "AND batch = ? AND generic = ? AND agreement_start = ?",
+                    (a.start_date, *a.key[:3], old_start),
+                )
             row = conn.execute(
                 "SELECT id, content_hash FROM agreements WHERE institution_code=? AND batch=? "
                 "AND generic=? AND start_date=?",

@@ -94,6 +94,38 @@ def test_reimport_is_idempotent_and_updates_by_key(ready, tmp_path):
     assert roles == {"selected", "substitute"}
 
 
+def test_av1_overlapping_years_in_one_file_are_refused(ready, tmp_path):
+    """One procurement year at a time per institution × batch × 通用名: else each
+    purchase would count in both."""
+    second = list(AGREEMENTS[0])
+    second[9], second[10] = "2026-07-01", "2027-06-30"
+    path = write_csv(tmp_path / "a.csv", AGREEMENT_HEADER, [AGREEMENTS[0], second])
+    result = run_import(ready, "agreements", path)
+    assert not result.committed
+    assert [(e.row, e.column) for e in result.errors] == [(3, "执行开始")]
+    assert "重叠" in result.errors[0].message
+
+
+def test_av1_a_reissued_agreement_with_a_corrected_start_replaces_the_stored_year(ready, tmp_path):
+    assert run_import(ready, "agreements", write_csv(tmp_path / "a.csv", AGREEMENT_HEADER,
+                                                     AGREEMENTS)).committed
+    first_id = ready.execute("SELECT id FROM agreements WHERE batch='第二批'").fetchone()[0]
+    ready.execute(
+        "INSERT INTO agreement_exemptions (institution_code, batch, generic, reason, declared_on,"
+        " agreement_start) VALUES (?, '第二批', '阿莫西林胶囊', 'key_monitoring', '2026-06-01',"
+        " '2026-01-01')", (INSTITUTION,))
+    corrected = list(AGREEMENTS[0])
+    corrected[9] = "2026-02-01"
+    result = run_import(ready, "agreements",
+                        write_csv(tmp_path / "b.csv", AGREEMENT_HEADER, [corrected]))
+    assert result.committed and (result.inserted, result.updated) == (0, 1)
+    rows = ready.execute(
+        "SELECT id, start_date FROM agreements WHERE batch='第二批'").fetchall()
+    assert [tuple(r) for r in rows] == [(first_id, "2026-02-01")]
+    assert ready.execute("SELECT agreement_start FROM agreement_exemptions").fetchone()[0] == \
+        "2026-02-01"
+
+
 def test_same_agreements_from_xlsx_with_dates_and_numbers(fresh_db, tmp_path):
     import datetime as dt
 
