@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from db import transaction
 
@@ -388,6 +389,43 @@ def _rejected_by_reader(ctx: Context, chunk: Chunk) -> None:
         ctx.reject_row(row, cells, message)
 
 
+# How the totals and notes rows of exports begin (合计, 总计：4条, 制表人：张三 …).
+_SUMMARY_ROW = r"^(合计|总计|小计|共计|累计|制表|审核|打印|备注|注[：:]|说明[：:])"
+
+
+def _without_summary_rows(ctx: Context, chunk: Chunk) -> Chunk:
+    """The chunk less its totals and notes rows, each noted in the result.
+
+    A row is one when its first filled cell (of the first three) begins like
+    合计 or 制表人 and a field every row must have is empty: platform exports end
+    with such rows, and refusing the whole file for them helps no one. A data
+    row has its required fields, so it is never taken for one.
+    """
+    if not len(chunk) or not chunk.columns:
+        return chunk
+    first = trimmed(chunk.columns[0])
+    for col in chunk.columns[1:3]:
+        first = pc.if_else(pc.equal(pc.binary_length(first), 0), trimmed(col), first)
+    marked = np.asarray(
+        pc.match_substring_regex(first, _SUMMARY_ROW).to_numpy(zero_copy_only=False), dtype=bool)
+    if not marked.any():
+        return chunk
+    lacking = np.zeros(len(chunk), dtype=bool)
+    for name in ctx.spec.required:
+        arr = ctx.column(chunk, name)
+        if arr is not None:
+            lacking |= np.asarray(
+                pc.equal(pc.binary_length(trimmed(arr)), 0).to_numpy(zero_copy_only=False))
+    drop = marked & lacking
+    if not drop.any():
+        return chunk
+    texts = first.to_pylist()
+    ctx.result.skipped.extend(
+        (int(chunk.rows[i]), str(texts[i])[:40]) for i in np.flatnonzero(drop))
+    keep = pa.array(~drop)
+    return Chunk([pc.filter(c, keep) for c in chunk.columns], chunk.rows[~drop], chunk.invalid)
+
+
 def _count(ctx: Context, chunk: Chunk) -> None:
     ctx.result.rows_total += len(chunk) + len(chunk.invalid)
     ctx.rows_seen = ctx.result.rows_total
@@ -420,7 +458,8 @@ def _pipelined(source: Source, importer: PipelinedImporter, ctx: Context) -> Non
                 if chunk is None:
                     break
                 _rejected_by_reader(ctx, chunk)
-                checked = importer.check(chunk) if len(chunk) else None
+                data = _without_summary_rows(ctx, chunk)
+                checked = importer.check(data) if len(data) else None
                 if checked is not None and not ctx.has_errors:
                     checked = importer.to_bind(checked)
                 seconds["check"] += time.perf_counter() - checked_at
@@ -512,8 +551,9 @@ def run(
                     ctx.check_cancel()
                     _rejected_by_reader(ctx, chunk)
                     _count(ctx, chunk)
-                    if len(chunk):
-                        importer.feed(chunk)
+                    data = _without_summary_rows(ctx, chunk)
+                    if len(data):
+                        importer.feed(data)
                     ctx.read_progress()
             ctx.check_cancel()
             importer.end_of_input()

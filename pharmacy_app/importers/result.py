@@ -77,6 +77,8 @@ class ImportResult:
     errors_omitted: int = 0
     rejected_omitted: int = 0
     seconds: float = 0.0
+    # Totals and notes rows of an export (合计…, 制表人…): (row, its first cell), skipped.
+    skipped: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def error_count(self) -> int:
@@ -103,6 +105,7 @@ class ImportResult:
             "sheet": self.sheet,
             "batch_id": self.batch_id,
             "seconds": round(self.seconds, 3),
+            "skipped_rows": [{"row": row, "text": text} for row, text in self.skipped],
         }
 
     def describe(self) -> str:
@@ -112,9 +115,14 @@ class ImportResult:
                 f"{self.file}：共 {self.rows_total} 行，其中 {self.rejected_count} 行有误"
                 f"（{self.error_count} 处），未写入任何数据。"
             )
+        skipped = ""
+        if self.skipped:
+            rows = "、".join(str(row) for row, _text in self.skipped[:5])
+            more = "等" if len(self.skipped) > 5 else ""
+            skipped = f"跳过合计/说明行 {len(self.skipped)} 行（第 {rows}{more} 行）。"
         return (
             f"{self.file}：共 {self.rows_total} 行，新增 {self.inserted} 行，"
-            f"更新 {self.updated} 行，未变 {self.unchanged} 行。"
+            f"更新 {self.updated} 行，未变 {self.unchanged} 行。{skipped}"
         )
 
 

@@ -690,3 +690,19 @@ def test_import_commits_without_waiting_for_a_checkpoint_and_checkpoints_afterwa
     other = sqlite3.connect(main)
     assert other.execute("SELECT count(*) FROM purchase_lines").fetchone()[0] == 3
     other.close()
+
+
+def test_totals_and_notes_rows_of_an_export_are_skipped_and_said(ready, tmp_path):
+    """A platform export ends with 合计 and 制表人 rows: skipped (and listed), not a rejection."""
+    rows = [list(r) for r in PURCHASES]
+    rows.append(["合计", "", "", "", "", "", "12345.00", "", "", "", "", ""])
+    rows.append(["制表人：张三  日期：2026-03-31", "", "", "", "", "", "", "", "", "", "", ""])
+    odd = list(PURCHASES[0])
+    odd[0] = "合计2026"  # an order number that merely begins like it, every field filled
+    rows.append(odd)
+    result = run_import(ready, "purchases", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, rows))
+    assert result.committed, result.errors
+    n = len(PURCHASES)
+    assert [row for row, _text in result.skipped] == [n + 2, n + 3]
+    assert result.inserted == n + 1 and "跳过合计/说明行 2 行" in result.describe()
+    assert result.summary()["skipped_rows"][0] == {"row": n + 2, "text": "合计"}

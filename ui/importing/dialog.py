@@ -571,11 +571,14 @@ class ImportDialog(QDialog):
         self.result = result
         if result.committed:
             self.result_label.setStyleSheet(OK_STYLE)
-            self.result_label.setText(
-                self.tr("Imported {0} rows: {1} new, {2} updated, {3} unchanged.").format(
-                    result.rows_total, result.inserted, result.updated, result.unchanged
-                )
+            text = self.tr("Imported {0} rows: {1} new, {2} updated, {3} unchanged.").format(
+                result.rows_total, result.inserted, result.updated, result.unchanged
             )
+            if result.skipped:
+                text += " " + self.tr("Skipped {0} totals or notes rows (row {1}).").format(
+                    len(result.skipped), ", ".join(str(row) for row, _text in result.skipped[:5])
+                )
+            self.result_label.setText(text)
             self.rejected_view.hide()
             self.save_rejected_button.hide()
             self.imported.emit(result)
