@@ -172,3 +172,10 @@ def test_adding_a_spelling_variant_of_a_row_is_refused(page, worker, wait_idle):
     wait_idle(worker)
     assert page.model.rowCount() == rows_before
     assert "already on the report" in page.message.text()
+    # The dosage form written another way (片 / 片剂) is the same 通用名 too.
+    tablet = next(page.model.row_at(i).generic for i in range(page.model.rowCount())
+                  if page.model.row_at(i).generic.endswith("片"))
+    page.add_edit.setText(tablet + "剂")
+    page.add_generic()
+    wait_idle(worker)
+    assert page.model.rowCount() == rows_before and tablet in page.message.text()

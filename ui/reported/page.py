@@ -265,17 +265,19 @@ class ReportedPage(AsOfPage):
         if not name:
             self.say(self.tr("Type the generic name to add."), error=True)
             return
-        from pharmacy_app.essential_match import normalise_name
+        from pharmacy_app.reported_volumes import generic_keys
 
-        # Compared as save_entries compares them: a spelling variant (spaces,
-        # full-width letters) of a row already on the report is that row, and
-        # adding it would overwrite the row's quantity and explanation.
-        key = normalise_name(name)
-        if any(
-            normalise_name(self.model.row_at(i).generic) == key
-            for i in range(self.model.rowCount())
-        ):
-            self.say(self.tr("{0} is already on the report.").format(name), error=True)
+        # Compared as the import compares them (name and dosage form, spellings
+        # folded): 厄贝沙坦片剂 is the 厄贝沙坦片 row already on the report, and a
+        # second row would count the same purchases and leave the first unreported.
+        keys = generic_keys(name)
+        existing = next(
+            (self.model.row_at(i).generic for i in range(self.model.rowCount())
+             if keys & generic_keys(self.model.row_at(i).generic)),
+            None,
+        )
+        if existing is not None:
+            self.say(self.tr("{0} is already on the report.").format(existing), error=True)
             return
         year = self.model.report_year or self.year_spin.value()
         user = current_user()
