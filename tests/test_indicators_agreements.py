@@ -587,3 +587,15 @@ def test_av3_a_renewal_imported_ahead_is_not_judged_nor_totalled_before_it_start
     # Once year 2 has begun, it is the year the total follows.
     later = agreement_total(_all(db, "2027-03-05"), PROFILE)
     assert (later.agreements, later.selected_qty) == (1, 0)
+
+
+def test_alerts_name_the_year_when_a_renewal_shares_batch_and_generic(db):
+    add_agreement(db, start="2025-03-01", end="2026-02-28")
+    add_agreement(db)  # the renewal, 2026-03-01 on
+    first, second = sorted(_all(db, "2026-06-30"), key=lambda f: f.start)
+    assert first.subject == "第二批 阿莫西林胶囊（2025-03-01起）"
+    assert second.subject == "第二批 阿莫西林胶囊（2026-03-01起）"
+    assert all(a.subject.split(" / ")[0] == second.subject for a in second.alerts)
+    assert second.alerts  # behind schedule with nothing bought: the alert names its year
+    db.execute("DELETE FROM agreements WHERE start_date = '2025-03-01'")
+    assert one(db, "2026-06-30").subject == "第二批 阿莫西林胶囊"  # alone: as before

@@ -102,8 +102,8 @@ class AgreementRow:
 
     @property
     def subject(self) -> str:
-        """The alert subject of this agreement (`batch 通用名`, as in Alert.subject)."""
-        return f"{self.figures.batch} {self.figures.generic}"
+        """The alert subject of this agreement (as in Alert.subject)."""
+        return self.figures.subject
 
     @property
     def alert_rules(self) -> tuple[str, ...]:

@@ -29,8 +29,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
@@ -193,6 +194,15 @@ class AgreementFigures:
     pre_vbp_lower: tuple[str, ...]  # AV-11 product codes
     substitutes_above_last_year: tuple[str, ...]  # AV-6 product codes
     emergencies: tuple[SupplyEmergency, ...] = ()
+    # Another procurement year of this batch × 通用名 is stored (a renewal): the
+    # subject then names the year, so an alert opens the year it is about.
+    year_named: bool = False
+
+    @property
+    def subject(self) -> str:
+        """How alerts name it: `batch 通用名`, with its start when a renewal shares that."""
+        subject = f"{self.batch} {self.generic}"
+        return f"{subject}（{self.start.isoformat()}起）" if self.year_named else subject
 
     # -- AV-1 ---------------------------------------------------------------
     @property
@@ -839,7 +849,9 @@ def compute_agreements(
                      complete, unqualified, ns_max,
                      _exemption_for(a, as_of, all_exemptions), emergencies_of[a.id])
         )
-    return results
+    years = Counter((f.batch, f.generic) for f in results)
+    return [replace(f, year_named=True) if years[(f.batch, f.generic)] > 1 else f
+            for f in results]
 
 
 def _figures(
@@ -1000,7 +1012,7 @@ def _pct(value: Fraction | None) -> str:
 
 
 def _alerts_of(f: AgreementFigures) -> list[Alert]:
-    subject = f"{f.batch} {f.generic}"
+    subject = f.subject
     out: list[Alert] = []
     if not f.exempt and f.behind_schedule:
         out.append(Alert(
