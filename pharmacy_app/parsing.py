@@ -183,3 +183,20 @@ def conversion_from_package(package: str) -> int | None:
         if len(unit) == 1 and unit in COUNT_UNITS:
             return 1
     return total or None
+
+
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+MAX_FILE_NAME_BYTES = 200
+
+
+def file_name_part(text: str) -> str:
+    """`text` usable inside a file name on Windows and Linux (a company name, say).
+
+    The characters Windows refuses (and / on every system) become _, trailing
+    dots and spaces go, and the result stays under MAX_FILE_NAME_BYTES in UTF-8
+    (a 126-character Chinese name is already past most systems' 255-byte limit).
+    """
+    cleaned = _NOT_IN_FILE_NAMES.sub("_", text).strip().rstrip(". ")
+    while len(cleaned.encode("utf-8")) > MAX_FILE_NAME_BYTES:
+        cleaned = cleaned[:-1]
+    return cleaned or "_"

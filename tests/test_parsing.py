@@ -87,3 +87,15 @@ def test_a_comma_that_is_not_thousands_grouping_is_not_a_number(text):
 )
 def test_conversion_factor_from_package_text(package, expected):
     assert conversion_from_package(package) == expected
+
+
+@pytest.mark.parametrize(
+    "company, expected",
+    [("海南A/B医药有限公司", "海南A_B医药有限公司"), ("海南康信:医药 ", "海南康信_医药"),
+     ('名"称*?<>|', "名_称_____"), ("...", "_")],
+)
+def test_a_company_name_becomes_a_file_name_part_windows_accepts(company, expected):
+    from pharmacy_app.parsing import MAX_FILE_NAME_BYTES, file_name_part
+
+    assert file_name_part(company) == expected
+    assert len(file_name_part("配送企业" * 40).encode("utf-8")) <= MAX_FILE_NAME_BYTES

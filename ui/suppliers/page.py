@@ -348,7 +348,10 @@ class SuppliersPage(AsOfPage):
 
     def _ask_path(self, supplier: str | None) -> Path | None:
         as_of = self.overview.as_of.isoformat() if self.overview else ""
-        name = self.tr("Delayed-response list") + f"_{supplier or self.tr('all companies')}_{as_of}.xlsx"
+        from pharmacy_app.parsing import file_name_part
+
+        company = file_name_part(supplier) if supplier else self.tr("all companies")
+        name = self.tr("Delayed-response list") + f"_{company}_{as_of}.xlsx"
         folder = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation)
         if self.last_export is not None:
