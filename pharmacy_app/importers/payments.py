@@ -22,6 +22,7 @@ from .columns import (
     required_issues,
     trimmed,
 )
+from .engine import Counts
 from .reading import Chunk
 from .spec import PAYMENTS
 
@@ -45,10 +46,12 @@ class PaymentsImporter(BulkImporter):
             if issues:
                 bad[ctx.errors(chunk, field, issues)] = True
 
-        order = trimmed(ctx.column(chunk, "order_id"))
+        # Full-width digits and letters as the purchase lines' own (an order 'PO２' is PO2).
+        order = trimmed(pc.utf8_normalize(ctx.column(chunk, "order_id"), "NFKC"))
         mark("order_id", required_issues(order))
         line_arr = ctx.column(chunk, "line_no")
-        line = trimmed(line_arr) if line_arr is not None else pa.array([""] * n, pa.string())
+        line = (trimmed(pc.utf8_normalize(line_arr, "NFKC")) if line_arr is not None
+                else pa.array([""] * n, pa.string()))
         # An export's "no line" marks mean the whole order (PAY-0), like an empty cell:
         # kept as typed, a payment of line "—" would match no line and count nowhere.
         line = pc.if_else(pc.is_in(line, value_set=WHOLE_ORDER_MARKS), "", line)
@@ -64,3 +67,19 @@ class PaymentsImporter(BulkImporter):
         if ctx.has_errors:
             return None  # the import will be rolled back: nothing more to write
         return Rows([order, line, amount.fen, paid.text], n)
+
+    def write(self, batch_id: int) -> Counts:
+        counts = super().write(batch_id)
+        # Stored as given (a payment may come before its purchases' export), but a
+        # payment no purchase line answers counts nowhere (PAY-0): say so.
+        unmatched = self.conn.execute(
+            """SELECT count(*) FROM payments p WHERE p.batch_id = ? AND NOT EXISTS (
+                   SELECT 1 FROM purchase_lines l WHERE l.order_id = p.order_id
+                   AND (p.line_no = '' OR l.line_no = p.line_no))""",
+            (batch_id,),
+        ).fetchone()[0]
+        if unmatched:
+            self.ctx.result.warnings.append(
+                f"其中 {unmatched} 笔付款找不到对应的采购明细（订单号或行号不符），"
+                "暂不计入回款指标，请核对。")
+        return counts

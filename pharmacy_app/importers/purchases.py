@@ -192,7 +192,11 @@ class PurchasesImporter(BulkImporter):
             return None  # the import will be rolled back: nothing more to write
 
         supplier_arr = ctx.column(chunk, "supplier")
-        supplier = trimmed(supplier_arr) if supplier_arr is not None else None
+        # NFKC: 国药控股（海南） and 国药控股(海南), ＡＢＣ医药 and ABC医药 are one company
+        # (SUP-1…SUP-6 count per company; two spellings made a false sixth).
+        supplier = (
+            trimmed(pc.utf8_normalize(supplier_arr, "NFKC")) if supplier_arr is not None else None
+        )
         if inst is not None:
             inst_hash = hash_strings(inst)
             inst_values: object = Shared(inst)

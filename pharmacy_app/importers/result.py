@@ -79,6 +79,8 @@ class ImportResult:
     seconds: float = 0.0
     # Totals and notes rows of an export (合计…, 制表人…): (row, its first cell), skipped.
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    # Imported, but worth the user's eye (payments of orders not in the purchases).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def error_count(self) -> int:
@@ -106,6 +108,7 @@ class ImportResult:
             "batch_id": self.batch_id,
             "seconds": round(self.seconds, 3),
             "skipped_rows": [{"row": row, "text": text} for row, text in self.skipped],
+            "warnings": list(self.warnings),
         }
 
     def describe(self) -> str:
@@ -123,6 +126,7 @@ class ImportResult:
         return (
             f"{self.file}：共 {self.rows_total} 行，新增 {self.inserted} 行，"
             f"更新 {self.updated} 行，未变 {self.unchanged} 行。{skipped}"
+            + "".join(self.warnings)
         )
 
 

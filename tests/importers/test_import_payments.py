@@ -81,3 +81,21 @@ def test_sync1_payments_bulk_import_logs_each_new_payment_once(conn, tmp_path):
     ).fetchall()
     uuids = [r[0] for r in conn.execute("SELECT uuid FROM payments ORDER BY id")]
     assert [tuple(r) for r in logged] == [(u, 1, "insert") for u in uuids]
+
+
+def test_payments_no_purchase_line_answers_are_kept_and_said(ready, tmp_path):
+    """A payment whose order or line is not in the purchases counts nowhere (PAY-0): the
+    import keeps it (its purchases may come later) and says how many; full-width numbers
+    match their purchase line."""
+    from importer_fixtures import PURCHASE_HEADER, PURCHASES
+
+    assert run_import(ready, "purchases", write_csv(tmp_path / "p.csv", PURCHASE_HEADER,
+                                                    PURCHASES)).committed
+    order, line = PURCHASES[0][0], PURCHASES[0][1]
+    wide_line = line.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    rows = [[order, wide_line, "10", "2026-03-20"], ["NO-SUCH-ORDER", "", "5", "2026-03-21"]]
+    result = run_import(ready, "payments", write_csv(tmp_path / "pay.csv", HEADER, rows))
+    assert result.committed and result.inserted == 2
+    assert result.warnings and "1 笔付款找不到对应的采购明细" in result.describe()
+    assert ready.execute("SELECT line_no FROM payments WHERE order_id = ?", (order,)).fetchone()[0] \
+        == line

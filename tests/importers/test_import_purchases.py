@@ -706,3 +706,12 @@ def test_totals_and_notes_rows_of_an_export_are_skipped_and_said(ready, tmp_path
     assert [row for row, _text in result.skipped] == [n + 2, n + 3]
     assert result.inserted == n + 1 and "跳过合计/说明行 2 行" in result.describe()
     assert result.summary()["skipped_rows"][0] == {"row": n + 2, "text": "合计"}
+
+
+def test_full_and_half_width_spellings_of_a_supplier_are_one_company(ready, tmp_path):
+    """SUP-1…SUP-6 count per company: 国药控股（海南） and 国药控股(海南) are one."""
+    rows = [list(r) for r in PURCHASES[:2]]
+    rows[0][10], rows[1][10] = "国药控股（海南）有限公司", "国药控股(海南)有限公司"
+    assert run_import(ready, "purchases", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, rows))
+    names = {r[0] for r in ready.execute("SELECT DISTINCT supplier FROM purchase_lines")}
+    assert names == {"国药控股(海南)有限公司"}
