@@ -578,6 +578,8 @@ class ImportDialog(QDialog):
                 text += " " + self.tr("Skipped {0} totals or notes rows (row {1}).").format(
                     len(result.skipped), ", ".join(str(row) for row, _text in result.skipped[:5])
                 )
+            for warning in result.warnings:  # the domain's own words (Chinese)
+                text += " " + warning
             self.result_label.setText(text)
             self.rejected_view.hide()
             self.save_rejected_button.hide()
