@@ -24,12 +24,12 @@ from reports import sources
 from reports.assessment import agreements_section, meta_for
 from reports.charts import progress_bar, progress_lines
 from reports.layout import (
-    BAND_LABELS,
     CONTENT_WIDTH,
     CancelFn,
     ProgressFn,
     ReportCancelled,
     Styles,
+    band_label,
     build,
     escape,
     pct,
@@ -80,7 +80,7 @@ def _detail(a: dict[str, Any], history: History, s: Styles) -> list[Flowable]:
     facts = (f"约定量 {qty(a['agreed_qty'])}，中选产品 {qty(a['selected_qty'])}，完成进度 "
              f"{pct(a['progress'])}，序时进度 {pct(a['time_progress'])}，非中选 "
              f"{qty(a['non_selected_qty'])}（占比 {pct(a['non_selected_share'])}），结果："
-             f"{BAND_LABELS.get(a['band'], a['band'])}" + (f"；{'，'.join(flags)}" if flags else ""))
+             f"{band_label(a)}" + (f"；{'，'.join(flags)}" if flags else ""))
     bar = Table([[progress_bar(a["progress"], a["time_progress"], a["band"], width=120 * mm,
                                height=5 * mm), pct(a["progress"])]],
                 colWidths=[124 * mm, 30 * mm], hAlign="LEFT")

@@ -31,6 +31,7 @@ from reports.layout import (
     ReportCancelled,
     ReportMeta,
     Styles,
+    band_label,
     build,
     cover_story,
     data_table,
@@ -224,7 +225,7 @@ def agreement_rows(agreements: list[dict[str, Any]]) -> list[list[object]]:
             a["batch"], a["generic"], qty(a["agreed_qty"]), qty(a["selected_qty"]),
             pct(a["progress"]), progress_bar(a["progress"], a["time_progress"], a["band"]),
             pct(a["time_progress"]), pct(a["non_selected_share"]),
-            BAND_LABELS.get(a["band"], a["band"]), "，".join(flags),
+            band_label(a), "，".join(flags),
         ])
     return rows
 

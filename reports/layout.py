@@ -69,6 +69,13 @@ BAD = colors.HexColor("#b3261e")
 BAND_COLOURS = {"complete": GOOD, "incomplete": WARN, "unqualified": BAD}
 BAND_LABELS = {"complete": "完成", "incomplete": "未完成", "unqualified": "不合格",
                "not_started": "未开始"}
+
+
+def band_label(agreement: dict) -> str:
+    """An `indicators --json` agreement's AV-3 band in words (未开始 before its year)."""
+    if agreement.get("started") is False:
+        return BAND_LABELS["not_started"]
+    return BAND_LABELS.get(agreement["band"], agreement["band"])
 LEVEL_LABELS = {"grassroots": "基层医疗卫生机构", "secondary": "二级医院",
                 "tertiary": "三级医院", "specialty": "专科医院"}
 

@@ -232,11 +232,10 @@ class AgreementFigures:
     def band(self) -> str:
         """AV-3, judged on progress at the as-of date (an empty agreement is complete).
 
-        "not_started" before the procurement year begins (a renewal imported
-        ahead): there is no progress to judge yet.
+        Before the procurement year begins (a renewal imported ahead) the band is
+        what FORMATS.md says — judged on progress — but `started` is false: no
+        AV-3 alert is raised and the AV-3 total leaves it out.
         """
-        if not self.started:
-            return "not_started"
         return band_for(self.progress, self.complete_line, self.unqualified_line)
 
     @property
@@ -297,6 +296,7 @@ class AgreementFigures:
             "band": self.band,
             "exempt": self.exempt,
             # extra keys
+            "started": self.started,
             "id": self.id,
             "uuid": self.uuid,
             "start": self.start.isoformat(),
@@ -1019,7 +1019,7 @@ def _alerts_of(f: AgreementFigures) -> list[Alert]:
             "AV-2", subject, f.progress, f.time_progress,
             f"{subject}：约定量完成进度 {_pct(f.progress)}，低于序时进度 {_pct(f.time_progress)}",
         ))
-    if not f.exempt and f.band == "unqualified":
+    if not f.exempt and f.started and f.band == "unqualified":
         out.append(Alert(
             "AV-3", subject, f.progress, f.unqualified_line,
             f"{subject}：约定量完成进度 {_pct(f.progress)}，低于 {_pct(f.unqualified_line)}，"

@@ -133,6 +133,8 @@ def band_text(row: AgreementRow) -> str:
     f = row.figures
     if f.exempt:
         return tr("Exempt")
+    if not f.started:
+        return tr(BAND_NAMES["not_started"])
     name = tr(BAND_NAMES[f.band])
     if f.assessment == "unqualified" and f.band != "unqualified":
         return tr("{0} → unqualified (AV-5)").format(name)
@@ -141,7 +143,7 @@ def band_text(row: AgreementRow) -> str:
 
 def band_colour(row: AgreementRow) -> QColor:
     f = row.figures
-    if f.exempt:
+    if f.exempt or not f.started:
         return EXEMPT
     if f.assessment == "unqualified":
         return UNQUALIFIED

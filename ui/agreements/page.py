@@ -209,7 +209,7 @@ class AgreementsPage(AsOfPage):
         """AV-3 (004): the total over all assessed 通用名, and how many are behind."""
         rows = [r.figures for r in data.rows]
         behind = sum(1 for f in rows if not f.exempt and f.behind_schedule)
-        unqualified = sum(1 for f in rows if not f.exempt and f.band == "unqualified")
+        unqualified = sum(1 for f in rows if not f.exempt and f.started and f.band == "unqualified")
         exempt = sum(1 for f in rows if f.exempt)
         t = data.total
         return self.tr(
