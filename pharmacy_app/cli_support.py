@@ -19,9 +19,16 @@ def as_of_date(text: str) -> dt.date:
     from pharmacy_app.parsing import parse_date
 
     try:
-        return parse_date(text)
+        day = parse_date(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    # Periods reach a year either side (last year's use, next year's report).
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"日期超出范围（{FIRST_YEAR}–{LAST_YEAR} 年）：{text}")
+    return day
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 def db_path(args: argparse.Namespace) -> Path:

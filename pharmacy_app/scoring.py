@@ -76,6 +76,8 @@ from pharmacy_app.policy import PolicyProfile, active_profile
 BASES = ("procurement", "natural")
 BASIS_LABELS = {"procurement": "采购执行年度", "natural": "自然年度"}
 ENTERED = ("cost_growth", "vbp_violations", "price_violations", "circulation")
+ENTERED_INDICATORS = frozenset(
+    {"key_cost_growth", "ref_vbp_violations", "ref_price_violations", "ref_circulation"})
 ENTERED_LABELS = {
     "cost_growth": "人次均药品费用增长率",
     "vbp_violations": "执行集采政策的违规次数",
@@ -530,6 +532,9 @@ def compute_assessment(conn: sqlite3.Connection, as_of: dt.date, *,
             "id": ind_id, "kind": kind, "name": name, "value": value, "display": display,
             "method": method, "points": points, "weight": weight,
             "score": round(earned * weight, 2), "source": source,
+            # Whether the institution enters it (else our data computes it): a missing
+            # entered figure is "not entered", a missing computed one "no data".
+            "entered_figure": ind_id in ENTERED_INDICATORS,
             "earned": earned, **extra,
         })
 

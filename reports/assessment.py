@@ -122,8 +122,7 @@ def _scores_section(data: AssessmentData, s: Styles) -> list[Flowable]:
     rows = [
         [kinds.get(i.get("kind"), str(i.get("kind"))), str(i.get("name", "")),
          str(i.get("display") or "—"), str(i.get("method") or ""), _num(i.get("points")),
-         _weight(i.get("weight")), _num(i.get("score")), SOURCE_LABELS.get(
-             str(i.get("source")), str(i.get("source") or ""))]
+         _weight(i.get("weight")), _num(i.get("score")), source_label(i)]
         for i in scores.get("indicators", [])
     ]
     out.append(data_table(["类别", "指标", "数值", "评分方法", "分值", "权重", "得分", "来源"],
@@ -137,6 +136,14 @@ def _scores_section(data: AssessmentData, s: Styles) -> list[Flowable]:
 
 
 SOURCE_LABELS = {"computed": "系统计算", "entered": "人工填报", "missing": "未填报"}
+
+
+def source_label(indicator: dict[str, Any]) -> str:
+    """Where a figure comes from; a computed one missing is "no data", not "not entered"."""
+    source = str(indicator.get("source") or "")
+    if source == "missing" and indicator.get("entered_figure") is False:
+        return "无数据"
+    return SOURCE_LABELS.get(source, source)
 
 
 def _weight(value: object) -> str:

@@ -37,8 +37,9 @@ def monthly_share_bars(months: Sequence[str], shares: Sequence[float | None],
     chart = VerticalBarChart()
     chart.x, chart.y = 14 * mm, 12 * mm
     chart.width, chart.height = width - 20 * mm, height - 22 * mm
-    values = [0.0 if s is None else round(s * 100, 1) for s in shares]
-    chart.data = [values or [0.0]]
+    # A month with no purchases has no share: no bar and no "0.0%" over it.
+    values = [None if s is None else round(s * 100, 1) for s in shares]
+    chart.data = [values or [None]]
     chart.categoryAxis.categoryNames = list(months) or [""]
     chart.categoryAxis.labels.fontName = CJK
     chart.categoryAxis.labels.fontSize = 7.5
@@ -53,7 +54,7 @@ def monthly_share_bars(months: Sequence[str], shares: Sequence[float | None],
     chart.valueAxis.visibleGrid = True
     chart.bars[0].fillColor = ACCENT
     chart.bars[0].strokeColor = None
-    chart.barLabelFormat = "%.1f%%"
+    chart.barLabelFormat = lambda value: "" if value is None else f"{value:.1f}%"
     chart.barLabels.fontName = CJK
     chart.barLabels.fontSize = 7
     chart.barLabels.nudge = 6

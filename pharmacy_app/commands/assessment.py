@@ -126,8 +126,11 @@ def cmd_payment_standards(args: argparse.Namespace) -> int:
 
     conn = open_store(db_path(args))
     try:
-        table = payment_standards_table(conn, args.as_of)
         inst = current_institution(conn)
+        if inst is None:  # as `report payment-standards` and every other figure
+            err("尚未设置本机构：请先运行 pharmacy-app init")
+            return EXIT_FAILURE
+        table = payment_standards_table(conn, args.as_of)
     finally:
         conn.close()
     if args.out:

@@ -10,6 +10,7 @@ institution, unwritable file), 2 for a rejected argument.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -67,7 +68,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         err(f"{out}: 无法写入（{exc.strerror or exc}）")
         return EXIT_FAILURE
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # under a file, or a name too long: said above
+            partial.unlink(missing_ok=True)
         conn.close()
     _end_line(shown)
     print(f"已生成 {out}（{built.pages} 页，截至 {args.as_of.isoformat()}）")

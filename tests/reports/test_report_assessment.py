@@ -178,3 +178,22 @@ def test_the_payment_window_is_the_profiles(demo_db: Path):
     labels = [str(row[0]) for row in tables[0]._cellvalues]
     assert "45 天回款率（PAY-3）" in labels and "应在 45 天内回款金额（元）" in labels
     assert not [label for label in labels if "30" in label]
+
+
+def test_a_month_without_purchases_has_no_bar_label_and_missing_data_is_no_data(tmp_path):
+    """ED-4 chart: a month with no share (null in the JSON, — in the table) shows no 0.0%;
+    SR-2: a computed indicator without data is 无数据, an entered one not entered 未填报."""
+    import subprocess
+
+    from reportlab.graphics import renderPDF
+
+    from reports.assessment import source_label
+    from reports.charts import monthly_share_bars
+
+    out = tmp_path / "chart.pdf"
+    renderPDF.drawToFile(monthly_share_bars(["2026-01", "2026-02"], [0.5, None]), str(out))
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert "50.0%" in text.split() and "0.0%" not in text.split()
+    assert source_label({"source": "missing", "entered_figure": False}) == "无数据"
+    assert source_label({"source": "missing", "entered_figure": True}) == "未填报"
+    assert source_label({"source": "computed", "entered_figure": False}) == "系统计算"
