@@ -137,9 +137,19 @@ class Styles:
                                    textColor=MUTED, alignment=TA_LEFT)
 
 
+# Characters of drug names outside the embedded font (CJK Extension A), printed as the
+# forms the pharmacopoeia's older editions and most labels use: 地尔硫䓬 → 地尔硫卓,
+# 大黄䗪虫丸 → 大黄蟅虫丸. Without this the PDF shows a blank where the character is.
+PRINTED_AS = str.maketrans({"䓬": "卓", "䗪": "蟅"})
+
+
+def printable(text: str) -> str:
+    return text.translate(PRINTED_AS)
+
+
 def escape(text: object) -> str:
-    """Text for a Paragraph: its markup characters escaped."""
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    """Text for a Paragraph: its markup characters escaped, rare characters printable."""
+    return printable(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # -- number formats (the figures themselves come from the domain) ----------------
@@ -211,15 +221,29 @@ class NumberedCanvas(rl_canvas.Canvas):
         self.restoreState()
 
 
+def fit_text(text: str, font: str, size: float, width: float) -> str:
+    """`text` as drawn in `width` points: shortened with … when it would not fit."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
 def _draw_header(meta: ReportMeta) -> Callable[[rl_canvas.Canvas, BaseDocTemplate], None]:
     def draw(canv: rl_canvas.Canvas, doc: BaseDocTemplate) -> None:
         page_width, page_height = doc.pagesize
         canv.saveState()
         top = page_height - MARGIN_TOP + 8 * mm
         canv.setFillColor(MUTED)
+        # The institution's name (left) and the date (right) keep clear of the
+        # centred title: each gets what is left of its half, shortened with …
+        title_half = stringWidth(meta.title, CJK_BOLD, 9.5) / 2 + 4 * mm
+        room = page_width / 2 - title_half - MARGIN_X
         canv.setFont(CJK, 8.5)
-        canv.drawString(MARGIN_X, top, meta.header_left)
-        canv.drawRightString(page_width - MARGIN_X, top, meta.header_right)
+        canv.drawString(MARGIN_X, top, fit_text(meta.header_left, CJK, 8.5, room))
+        canv.drawRightString(page_width - MARGIN_X, top,
+                             fit_text(meta.header_right, CJK, 8.5, room))
         canv.setFont(CJK_BOLD, 9.5)
         canv.setFillColor(INK)
         canv.drawCentredString(page_width / 2, top, meta.title)
@@ -403,6 +427,8 @@ def fit_cells(rows: Sequence[Sequence[object]], widths: Sequence[float],
     for row in rows:
         out: list[object] = []
         for value, width in zip(row, widths, strict=True):
+            if isinstance(value, str):
+                value = printable(value)
             if isinstance(value, str) and stringWidth(value, CJK, size) > width - 6:
                 out.append(wrap_text(value, width - 6, size))
             else:

@@ -39,3 +39,35 @@ def test_chinese_text_is_drawn_with_an_embedded_subset_font(tmp_path: Path):
     assert b"/FontFile2" in data
     assert b"STSong" not in data
     assert out.stat().st_size < 200_000  # a subset, not the 4 MB font
+
+
+def test_every_character_of_the_bundled_list_prints_in_the_embedded_font():
+    """No blank (tofu) where a drug name has a character the font lacks: 地尔硫䓬 prints as
+    地尔硫卓, the form older pharmacopoeia editions and most labels use."""
+    import csv
+
+    from reportlab.pdfbase import pdfmetrics
+
+    from pharmacy_app.essential_lists import NATIONAL_2026
+    from reports.fonts import CJK, register_fonts
+    from reports.layout import escape, printable
+
+    register_fonts()
+    glyphs = pdfmetrics.getFont(CJK).face.charToGlyph
+    with open(NATIONAL_2026.file, encoding="utf-8-sig") as fh:
+        text = "".join(r["通用名"] + r["剂型"] + r["规格"] for r in csv.DictReader(fh))
+    assert not {ch for ch in printable(text) if ch.isprintable() and ord(ch) not in glyphs}
+    assert escape("盐酸地尔硫䓬片") == "盐酸地尔硫卓片"
+
+
+def test_a_long_name_in_the_page_header_is_shortened_to_its_room():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from reports.fonts import CJK, register_fonts
+    from reports.layout import fit_text
+
+    register_fonts()
+    name = "某某省某某市某某县人民医院医疗集团总院药学部（临床药学中心）" * 2
+    fitted = fit_text(name, CJK, 8.5, 150)
+    assert fitted.endswith("…") and stringWidth(fitted, CJK, 8.5) <= 150
+    assert fit_text("某卫生院", CJK, 8.5, 150) == "某卫生院"
