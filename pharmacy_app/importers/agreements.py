@@ -71,6 +71,7 @@ class AgreementsImporter(Importer):
         self.years: dict[tuple[str, str, str], list[tuple[str, str, int]]] = {}
         # key of a file row → start date of the stored agreement it re-dates.
         self.redated: dict[tuple[str, str, str, str], str] = {}
+        self.placed: list[tuple[Agreement, int, list[str]]] = []
 
     def feed(self, chunk: Chunk) -> None:
         ctx = self.ctx
@@ -98,10 +99,9 @@ class AgreementsImporter(Importer):
     def _one_year_each(self, chunk: Chunk, i: int, a: Agreement) -> bool:
         """AV-1: one procurement year at a time per institution × batch × 通用名.
 
-        Overlapping years would count each purchase twice. Within the file an
-        overlap is an error; a stored agreement the row overlaps is the same
-        agreement with corrected dates (a platform re-issue) and is re-dated by
-        the write — unless the row overlaps several.
+        Overlapping years would count each purchase twice: two rows of the file
+        that overlap are an error here; stored years are weighed in
+        end_of_input, once every row is known.
         """
         group = (a.institution_code, a.batch, a.generic)
         row = int(chunk.rows[i])
@@ -111,19 +111,43 @@ class AgreementsImporter(Importer):
                                f"执行期与第 {other} 行的同一约定（{start} 至 {end}）重叠")
                 return False
         self.years.setdefault(group, []).append((a.start_date, a.end_date, row))
-        stored = self.conn.execute(
-            """SELECT start_date, end_date FROM agreements
-               WHERE institution_code = ? AND batch = ? AND generic = ? AND start_date <> ?
-                 AND start_date <= ? AND end_date >= ?""",
-            (*group, a.start_date, a.end_date, a.start_date),
-        ).fetchall()
-        if len(stored) > 1:
-            years = "、".join(f"{r[0]} 至 {r[1]}" for r in stored)
-            self.ctx.error(chunk, i, "start", f"执行期与已有的多个同一约定（{years}）重叠")
-            return False
-        if stored:
-            self.redated[a.key] = stored[0][0]
+        self.placed.append((a, row, chunk.cells(i)))
         return True
+
+    def end_of_input(self) -> None:
+        """Each row against the stored years of its institution × batch × 通用名.
+
+        A stored year the file names by its start is updated by that row (its
+        new dates were checked against the file's other rows). Of the others, a
+        row overlapping exactly one — no row claiming it — is that agreement with
+        corrected dates (a platform re-issue) and re-dates it; overlapping one
+        while also updating a year of its own, or several, is an error.
+        """
+        claimed = {a.key for a, _row, _cells in self.placed}
+        targets: dict[tuple[str, ...], int] = {}
+        for a, row, cells in self.placed:
+            group = a.key[:3]
+            stored = self.conn.execute(
+                """SELECT start_date, end_date FROM agreements
+                   WHERE institution_code = ? AND batch = ? AND generic = ?
+                     AND start_date <= ? AND end_date >= ?""",
+                (*group, a.end_date, a.start_date),
+            ).fetchall()
+            exact = any(r[0] == a.start_date for r in stored)
+            others = [r for r in stored if r[0] != a.start_date and (*group, r[0]) not in claimed]
+            problem = None
+            if others and (exact or len(others) > 1):
+                years = "、".join(f"{r[0]} 至 {r[1]}" for r in others)
+                problem = f"执行期与已有的同一约定（{years}）重叠"
+            elif others:
+                target = (*group, others[0][0])
+                if target in targets:
+                    problem = f"与第 {targets[target]} 行都与已有约定（{others[0][0]} 起）重叠"
+                else:
+                    targets[target] = row
+                    self.redated[a.key] = others[0][0]
+            if problem:
+                self.ctx.reject_row(row, cells, problem)
 
     def _key(self, v: dict[str, str]) -> tuple[str, str, str, str] | None:
         try:
@@ -208,11 +232,11 @@ class AgreementsImporter(Importer):
     def write(self, batch_id: int) -> Counts:
         conn = self.conn
         counts = Counts()
-        for n, a in enumerate(self.agreements):
+        for a in self.agreements:
             old_start = self.redated.get(a.key)
             if old_start is not None:
-                # The stored year takes the file's dates, keeping its id, products'
-                # history and the AV-9 exemptions aimed at it.
+                # Before any row is written: the stored year takes the file's start,
+                # keeping its id, products' history and the AV-9 exemptions aimed at it.
                 conn.execute(
                     "UPDATE agreements SET start_date = ? WHERE institution_code = ? "
                     "AND batch = ? AND generic = ? AND start_date = ?",
@@ -223,6 +247,7 @@ class AgreementsImporter(Importer):
                     "AND batch = ? AND generic = ? AND agreement_start = ?",
                     (a.start_date, *a.key[:3], old_start),
                 )
+        for n, a in enumerate(self.agreements):
             row = conn.execute(
                 "SELECT id, content_hash FROM agreements WHERE institution_code=? AND batch=? "
                 "AND generic=? AND start_date=?",

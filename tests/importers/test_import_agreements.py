@@ -195,3 +195,37 @@ def test_code_lists_accept_common_separators(ready, tmp_path, separator):
         r[0] for r in ready.execute("SELECT code FROM agreement_products WHERE role='substitute'")
     }
     assert got == {D3, C1}
+
+
+def _stored_years(conn):
+    return [tuple(r) for r in conn.execute(
+        "SELECT start_date, end_date FROM agreements WHERE batch='第二批' ORDER BY start_date")]
+
+
+@pytest.mark.parametrize("order", ["2025 first", "2026 first"])
+def test_av1_a_stored_two_year_span_split_into_two_years_keeps_both(ready, tmp_path, order):
+    span = list(AGREEMENTS[0])
+    span[9], span[10] = "2025-01-01", "2026-12-31"
+    assert run_import(ready, "agreements", write_csv(tmp_path / "a.csv", AGREEMENT_HEADER,
+                                                     [span])).committed
+    y2025, y2026 = list(span), list(span)
+    y2025[10] = "2025-12-31"
+    y2026[9] = "2026-01-01"
+    rows = [y2025, y2026] if order == "2025 first" else [y2026, y2025]
+    result = run_import(ready, "agreements", write_csv(tmp_path / "b.csv", AGREEMENT_HEADER, rows))
+    assert result.committed
+    assert _stored_years(ready) == [("2025-01-01", "2025-12-31"), ("2026-01-01", "2026-12-31")]
+
+
+def test_av1_a_row_reaching_into_another_stored_year_is_refused(ready, tmp_path):
+    y2025, y2026 = list(AGREEMENTS[0]), list(AGREEMENTS[0])
+    y2025[9], y2025[10] = "2025-01-01", "2025-12-31"
+    y2026[9], y2026[10] = "2026-01-01", "2026-12-31"
+    assert run_import(ready, "agreements", write_csv(tmp_path / "a.csv", AGREEMENT_HEADER,
+                                                     [y2025, y2026])).committed
+    longer = list(y2025)
+    longer[10] = "2026-01-15"
+    result = run_import(ready, "agreements", write_csv(tmp_path / "b.csv", AGREEMENT_HEADER,
+                                                       [longer]))
+    assert not result.committed and "重叠" in result.errors[0].message
+    assert _stored_years(ready) == [("2025-01-01", "2025-12-31"), ("2026-01-01", "2026-12-31")]
