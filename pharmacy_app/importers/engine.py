@@ -390,7 +390,12 @@ def _rejected_by_reader(ctx: Context, chunk: Chunk) -> None:
 
 
 # How the totals and notes rows of exports begin (合计, 总计：4条, 制表人：张三 …).
-_SUMMARY_ROW = r"^(合计|总计|小计|共计|累计|制表|审核|打印|备注|注[：:]|说明[：:])"
+# The marker is the whole cell or is followed by a colon, a space or a count
+# (合计, 总计：4条, 小计 12, 制表人：张三); 审核通过 (a status) is not one.
+_SUMMARY_ROW = (
+    r"^(?:(?:合计|总计|小计|共计|累计)(?:$|[：:\s\d])"
+    r"|(?:制表|审核|打印|备注|说明|注)(?:人|日期|时间)?(?:$|[：:]))"
+)
 
 
 def _without_summary_rows(ctx: Context, chunk: Chunk) -> Chunk:

@@ -715,3 +715,18 @@ def test_full_and_half_width_spellings_of_a_supplier_are_one_company(ready, tmp_
     assert run_import(ready, "purchases", write_csv(tmp_path / "p.csv", PURCHASE_HEADER, rows))
     names = {r[0] for r in ready.execute("SELECT DISTINCT supplier FROM purchase_lines")}
     assert names == {"国药控股(海南)有限公司"}
+
+
+@pytest.mark.parametrize(
+    "cell, summary",
+    [("合计", True), ("总计：4条", True), ("制表人：张三", True), ("注：本表为导出", True),
+     ("审核通过", False), ("注射剂", False), ("合计金额较上月", False)],
+)
+def test_what_counts_as_a_totals_or_notes_row(cell, summary):
+    """Only a marker standing alone or before a colon/count: a status like 审核通过 in the first
+    column of a real line is never taken for one (that line's errors are reported)."""
+    import re
+
+    from pharmacy_app.importers.engine import _SUMMARY_ROW
+
+    assert bool(re.match(_SUMMARY_ROW, cell)) is summary
