@@ -21,6 +21,8 @@ from decimal import Decimal
 
 from pharmacy_app.catalogue import (
     FLAG_FIELDS,
+    MAX_CONVERSION,
+    MAX_PRICE,
     Product,
     SaveCounts,
     kind_for_code,
@@ -236,13 +238,16 @@ class CatalogueImporter(PipelinedImporter):
                 number = parse_decimal(text)
             except ValueError:
                 number = None
-            ok = number is not None and number == number.to_integral_value() and number > 0
+            ok = (number is not None and number == number.to_integral_value()
+                  and 0 < number <= MAX_CONVERSION)
             self._conversions[text] = int(number) if ok else None  # type: ignore[arg-type]
         return self._conversions[text]
 
     def _package_conversion(self, package: str) -> int | None:
         if package not in self._packages:
-            self._packages[package] = conversion_from_package(package) if package else None
+            conversion = conversion_from_package(package) if package else None
+            ok = conversion is not None and 0 < conversion <= MAX_CONVERSION
+            self._packages[package] = conversion if ok else None
         return self._packages[package]
 
     def _price(self, text: str) -> str | None:
@@ -252,7 +257,8 @@ class CatalogueImporter(PipelinedImporter):
                 price = parse_decimal(text)
             except ValueError:
                 price = None
-            self._prices[text] = None if price is None or price < 0 else decimal_text(price)
+            refused = price is None or price < 0 or price >= MAX_PRICE
+            self._prices[text] = None if refused else decimal_text(price)
         return self._prices[text]
 
     def store(self, checked: object) -> None:

@@ -46,12 +46,12 @@ class PaymentsImporter(BulkImporter):
             if issues:
                 bad[ctx.errors(chunk, field, issues)] = True
 
-        # Full-width digits and letters as the purchase lines' own (an order 'PO２' is PO2).
-        order = trimmed(pc.utf8_normalize(ctx.column(chunk, "order_id"), "NFKC"))
+        # Kept as typed, as the purchase lines' numbers are: a payment that matches no
+        # line is counted and said by write().
+        order = trimmed(ctx.column(chunk, "order_id"))
         mark("order_id", required_issues(order))
         line_arr = ctx.column(chunk, "line_no")
-        line = (trimmed(pc.utf8_normalize(line_arr, "NFKC")) if line_arr is not None
-                else pa.array([""] * n, pa.string()))
+        line = trimmed(line_arr) if line_arr is not None else pa.array([""] * n, pa.string())
         # An export's "no line" marks mean the whole order (PAY-0), like an empty cell:
         # kept as typed, a payment of line "—" would match no line and count nowhere.
         line = pc.if_else(pc.is_in(line, value_set=WHOLE_ORDER_MARKS), "", line)

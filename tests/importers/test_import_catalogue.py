@@ -214,3 +214,13 @@ def test_a_reimport_taking_a_drug_out_of_vbp_clears_its_kept_batch(conn, tmp_pat
     assert result.committed and result.updated == 1
     row = conn.execute("SELECT is_vbp, vbp_batch FROM products WHERE code = ?", (D1,)).fetchone()
     assert tuple(row) == (0, "")
+
+
+def test_an_impossible_conversion_or_price_in_a_file_is_refused(conn, tmp_path):
+    """The importer's own checks hold the same limits as the product dialog's."""
+    rows = [list(r) for r in CATALOGUE]
+    rows[0][5] = "500000"  # 转换比
+    rows[1][13] = "999999999"  # 单价
+    result = run_import(conn, "catalogue", write_csv(tmp_path / "c.csv", CATALOGUE_HEADER, rows))
+    assert not result.committed
+    assert sorted((e.row, e.column) for e in result.errors) == [(2, "转换比"), (3, "单价")]

@@ -380,3 +380,16 @@ def test_sh1_a_filed_report_that_cannot_be_saved_is_not_left(qtbot, demo_worker,
     page.open_row(row_of("缩宫素"))
     wait_idle(demo_worker)
     assert form.generic_name.text() == "缩宫素"
+
+
+def test_sh1_a_new_draft_without_a_product_can_be_left(qtbot, demo_worker, wait_idle):
+    page = ShortagePage(demo_worker)
+    qtbot.addWidget(page)
+    page.show()
+    wait_idle(demo_worker)
+    page.new_report()
+    wait_idle(demo_worker)
+    page.form.measures.setPlainText("还没选产品")  # typed, but nothing worth a record yet
+    page.open_row(0)
+    wait_idle(demo_worker)
+    assert page.form.generic_name.text() == page.reports.row_at(0).generic_name

@@ -797,7 +797,8 @@ class ReportForm(QWidget):
             return
         report = self.collect()
         if not report.product_code and not self.stored:
-            return  # nothing worth a record yet: no product picked
+            self._dirty = False  # nothing worth a record yet (no product): nothing to keep
+            return
         if report.status != DRAFT:
             found = validate_report(report, dt.date.today())
             self._show_errors(found)
