@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,6 +132,13 @@ def ensure_bundled_calendar(conn: sqlite3.Connection) -> int:
     has imported or corrected is kept as it is.
     """
     rows = read_calendar_file(BUNDLED_CALENDAR)  # read before taking the write lock
+    # A year the user imported a calendar for is theirs: not filled back in.
+    imported = {y for (y,) in conn.execute(
+        "SELECT DISTINCT substr(day, 1, 4) FROM calendar_days WHERE source <> ?",
+        (BUNDLED_SOURCE,))}
+    rows = [r for r in rows if r[0][:4] not in imported]
+    if not rows:
+        return 0
     days = [r[0] for r in rows]
     present = conn.execute(
         f"SELECT count(*) FROM calendar_days WHERE day IN ({', '.join('?' * len(days))})", days
@@ -150,17 +158,19 @@ def import_calendar(conn: sqlite3.Connection, path: str | Path) -> int:
     """Import a user's calendar file (e.g. the next year's State Council schedule).
 
     The whole file is checked before anything is written, then written in one
-    transaction. A file is the schedule of the years it covers: their days
-    stored before (bundled or an earlier file) are replaced, so a corrected
-    file removes a holiday it no longer lists. Returns the number of rows.
+    transaction. A file is the schedule of its year (the year most of its days
+    fall in; a State Council notice also lists a day or two around it): the
+    days stored for that year before (bundled or an earlier file) are
+    replaced, so a corrected file removes a holiday it no longer lists, and
+    the bundled calendar does not put it back. Other days of the file are
+    merged in. Returns the number of rows.
     """
     path = Path(path)
     rows = read_calendar_file(path)
     source = f"导入：{path.name}"
-    years = sorted({r[0][:4] for r in rows})
+    year = Counter(r[0][:4] for r in rows).most_common(1)[0][0]
     with transaction(conn):
-        conn.executemany("DELETE FROM calendar_days WHERE substr(day, 1, 4) = ?",
-                         [(y,) for y in years])
+        conn.execute("DELETE FROM calendar_days WHERE substr(day, 1, 4) = ?", (year,))
         conn.executemany(
             """INSERT INTO calendar_days (day, kind, name, source) VALUES (?, ?, ?, ?)
                ON CONFLICT (day) DO UPDATE SET

@@ -106,6 +106,24 @@ def test_a_corrected_calendar_replaces_the_year_it_covers(conn, tmp_path: Path):
         "SELECT DISTINCT source FROM calendar_days WHERE day LIKE '2027%'")} == {"导入：2027-fixed.csv"}
 
 
+def test_a_calendar_replaces_its_own_year_only_and_stays_after_a_restart(conn, tmp_path: Path):
+    """A notice also listing 2026-12-31 does not wipe 2026; a corrected bundled year is not
+    filled back in by the next start."""
+    ensure_bundled_calendar(conn)
+    bundled_2026 = conn.execute("SELECT count(*) FROM calendar_days WHERE day LIKE '2026%'"
+                                ).fetchone()[0]
+    notice = tmp_path / "2027.csv"
+    notice.write_text(CAL_2027 + "2026-12-31,holiday,new_years_day,元旦\n", encoding="utf-8")
+    import_calendar(conn, notice)
+    assert conn.execute("SELECT count(*) FROM calendar_days WHERE day LIKE '2026%'"
+                        ).fetchone()[0] >= bundled_2026
+    corrected = tmp_path / "2026.csv"
+    corrected.write_text("date,kind,holiday_zh\n2026-01-01,holiday,元旦\n", encoding="utf-8")
+    import_calendar(conn, corrected)
+    assert ensure_bundled_calendar(conn) == 0  # the next start puts nothing back
+    assert WorkCalendar.load(conn).is_workday(D(2026, 10, 8))
+
+
 @pytest.mark.parametrize(
     ("line", "column", "fragment"),
     [
