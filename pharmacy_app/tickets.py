@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import unicodedata
 from dataclasses import dataclass
 
 from db import transaction
@@ -346,6 +347,11 @@ def ticket_alerts(conn: sqlite3.Connection, as_of: dt.date) -> list[dict[str, ob
 # ---------------------------------------------------------------------------
 # Steps
 # ---------------------------------------------------------------------------
+def company_name(text: str) -> str:
+    """A delivery company's name as purchases store it (NFKC: （海南） is (海南))."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 def _need(text: str, field: str) -> str:
     text = (text or "").strip()
     if not text:
@@ -417,7 +423,7 @@ def raise_ticket(
 
     inst = require_institution(conn)
     code = _need(product_code, "产品")
-    supplier = _need(supplier, "配送企业")
+    supplier = company_name(_need(supplier, "配送企业"))
     problem = _need(problem, "问题描述")
     by = _need(by, "经办人")
     row = conn.execute(
@@ -445,7 +451,8 @@ def update_ticket(
     if t.status == "resolved":
         raise TicketError("已解决的供应问题不能再修改")
     _need(by, "经办人")
-    _write(conn, ticket_id, supplier=_need(supplier, "配送企业"), problem=_need(problem, "问题描述"))
+    _write(conn, ticket_id, supplier=company_name(_need(supplier, "配送企业")),
+           problem=_need(problem, "问题描述"))
 
 
 def _write(conn: sqlite3.Connection, ticket_id: int, **values: object) -> None:

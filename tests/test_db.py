@@ -178,3 +178,24 @@ def test_migration_0014_repairs_hashes_deactivation_left_stale(db_path):
     values = tuple(conn.execute(f"SELECT {', '.join(HASHED_COLUMNS)} FROM products").fetchone())
     assert values[15] == 0
     assert conn.execute("SELECT content_hash FROM products").fetchone()[0] == content_hash(values)
+
+
+def test_migration_0015_stores_supplier_names_as_imports_do(db_path):
+    """SUP-6: full- and half-width spellings of one company become one after the upgrade."""
+    import sqlite3 as sq
+
+    from sqlite_utils import Database
+
+    from db.migrations import migrations
+
+    raw = sq.connect(str(db_path), isolation_level=None)
+    migrations.apply(Database(raw), stop_before="0015_supplier_names_nfkc")
+    for n, name in enumerate(("国药控股（海南）有限公司", "国药控股(海南)有限公司")):
+        raw.execute(
+            "INSERT INTO purchase_lines (order_id, line_no, institution_code, code, qty, amount_fen,"
+            " ordered_at, supplier) VALUES (?, '1', 'H1', 'X', 1, 100, '2026-03-01', ?)",
+            (f"O{n}", name))
+    raw.close()
+    conn = open_db(db_path)
+    assert [r[0] for r in conn.execute("SELECT DISTINCT supplier FROM purchase_lines")] == [
+        "国药控股(海南)有限公司"]
