@@ -296,11 +296,14 @@ def save_profile(
     name, region = name.strip(), region.strip()
     if not profile_id or any(c.isspace() or c == "@" for c in profile_id):
         raise ProfileError("方案编号不能为空，且不能含空格或 @")
-    if profile_id == BUILTIN_ID:
-        raise ProfileError(f"内置方案「{BUILTIN_ID}」不能修改：请另取方案编号保存")
     if not name:
         raise ProfileError("方案名称不能为空")
     clean = validate_params(params)
+    if profile_id == BUILTIN_ID:
+        builtin = builtin_profile()
+        if clean == builtin.params:
+            return builtin  # the national profile as it is (e.g. its own export read back)
+        raise ProfileError(f"内置方案「{BUILTIN_ID}」不能修改：请另取方案编号保存")
     ensure_builtin_profile(conn)
     with transaction(conn):
         latest = conn.execute(

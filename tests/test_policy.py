@@ -122,6 +122,16 @@ def test_a_bad_profile_file_is_refused_and_nothing_stored(conn, tmp_path, edit, 
     assert conn.execute("SELECT count(*) FROM policy_profiles").fetchone()[0] == before
 
 
+def test_the_national_profiles_own_export_reads_back_as_it_is(conn, tmp_path):
+    from pharmacy_app.policy import builtin_profile
+
+    path = tmp_path / "national.json"
+    export_profile(builtin_profile(), path)
+    before = conn.execute("SELECT count(*) FROM policy_profiles").fetchone()[0]
+    assert import_profile(conn, path).label == builtin_profile().label
+    assert conn.execute("SELECT count(*) FROM policy_profiles").fetchone()[0] == before
+
+
 def test_a_deeply_nested_or_endless_file_is_refused(conn, tmp_path):
     path = tmp_path / "deep.json"
     path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
