@@ -110,7 +110,8 @@ def _edited_export(conn, tmp_path, edit) -> Path:
     [
         (lambda d: d.update(profile_id=None), "profile_id 必须是文字"),
         (lambda d: d.update(name=["x"]), "name 必须是文字"),
-        (lambda d: d.update(profile_id="national"), "内置方案"),
+        (lambda d: (d.update(profile_id="national"), d["params"].update(sh_red_days=3)),
+         "内置方案"),
         (lambda d: d["params"].update(sup_fix_workdays=10**400), "有限的数字"),
     ],
 )
