@@ -51,6 +51,14 @@ def as_of_edit(name: str = "asOf") -> QDateEdit:
     return edit
 
 
+def page_layout(page: QWidget, spacing: int = 8) -> QVBoxLayout:
+    """The page's outer layout, with the margins every page uses."""
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(16, 12, 16, 10)
+    outer.setSpacing(spacing)
+    return outer
+
+
 def message_label() -> QLabel:
     """The hidden, wrapping `pageMessage` label a page explains a missing set-up in."""
     label = QLabel()

@@ -39,7 +39,7 @@ from ui.agreements.models import (
     qty_text,
 )
 from ui.i18n import N_, tr
-from ui.page_parts import AsOfPage, message_label
+from ui.page_parts import AsOfPage, message_label, page_layout
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
 
@@ -104,9 +104,7 @@ class AgreementsPage(AsOfPage):
 
     # -- layout ------------------------------------------------------------------
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 10)
-        outer.setSpacing(8)
+        outer = page_layout(self)
 
         self._add_header(outer, self.tr("Agreed volumes"))
         self.profile_label.setObjectName("profileLabel")

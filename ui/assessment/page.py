@@ -35,7 +35,7 @@ from ui.dialog_parts import error_label, refusal_shown_in, save_cancel
 from ui.essential.page import PAGE_STYLE, FigureCard
 from ui.home.page import level_name
 from ui.i18n import N_, tr
-from ui.page_parts import AsOfPage, fit_columns, message_label
+from ui.page_parts import AsOfPage, fit_columns, message_label, page_layout
 from ui.suppliers.models import Column, ColumnTableModel
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
@@ -254,9 +254,7 @@ class AssessmentPage(AsOfPage):
     # -- layout --------------------------------------------------------------------
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 10)
-        outer.setSpacing(8)
+        outer = page_layout(self)
         self.basis_combo = QComboBox()
         self.basis_combo.setObjectName("basis")
         for key, name in BASIS_NAMES.items():

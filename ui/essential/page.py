@@ -45,7 +45,7 @@ from ui.essential.columns import (
 )
 from ui.essential.models import RowColumn, RowTableModel
 from ui.home.page import level_name
-from ui.page_parts import AsOfPage, fit_columns, message_label
+from ui.page_parts import AsOfPage, fit_columns, message_label, page_layout
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
 
@@ -237,9 +237,7 @@ class EssentialPage(AsOfPage):
     # -- layout ------------------------------------------------------------------
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 10)
-        outer.setSpacing(10)
+        outer = page_layout(self, 10)
 
         top = self._add_header(outer, self.tr("Essential drugs")).layout
         self.profile_label.setObjectName("profileLabel")

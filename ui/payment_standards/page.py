@@ -22,13 +22,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from ui.essential.page import PAGE_STYLE
 from ui.i18n import N_, tr
-from ui.page_parts import AsOfPage, fit_columns, message_label
+from ui.page_parts import AsOfPage, fit_columns, message_label, page_layout
 from ui.suppliers.models import Column, ColumnTableModel
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
@@ -108,9 +107,7 @@ class PaymentStandardsPage(AsOfPage):
         self._build()
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 10)
-        outer.setSpacing(8)
+        outer = page_layout(self)
         self._add_header(outer, self.tr("Payment standards"))
 
         self.message = message_label()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from ui.essential.page import PAGE_STYLE, FigureCard
 from ui.home.page import level_name
-from ui.page_parts import AsOfPage, fit_columns, message_label
+from ui.page_parts import AsOfPage, fit_columns, message_label, page_layout
 from ui.payments.columns import (
     CALENDAR_COLUMNS,
     LATE_COLUMNS,
@@ -117,9 +117,7 @@ class PaymentsPage(AsOfPage):
     # -- layout ------------------------------------------------------------------
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 10)
-        outer.setSpacing(8)
+        outer = page_layout(self)
 
         self._add_header(outer, self.tr("Payments"))
 

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from ui.essential.models import RowColumn, RowTableModel
 from ui.i18n import N_
-from ui.page_parts import WatchingPage, title_label
+from ui.page_parts import WatchingPage, page_layout, title_label
 from ui.tables import make_table_view
 from ui.worker import DbWorker, OpContext
 
@@ -264,9 +264,7 @@ class PolicyPage(WatchingPage):
     # -- layout ------------------------------------------------------------------
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 10)
-        outer.setSpacing(8)
+        outer = page_layout(self)
         top = QHBoxLayout()
         top.addWidget(title_label(self.tr("Policy parameters")))
         self.active_label = QLabel()

@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
-from ui.page_parts import AsOfPage, fit_columns, message_label
+from ui.page_parts import AsOfPage, fit_columns, message_label, page_layout
 from ui.reported.model import ReportModel
 from ui.tables import make_table_view
 from ui.worker import Changes, DbWorker, OpContext
@@ -85,9 +84,7 @@ class ReportedPage(AsOfPage):
     # -- layout ------------------------------------------------------------------
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 10)
-        outer.setSpacing(8)
+        outer = page_layout(self)
 
         self.year_spin = QSpinBox()
         self.year_spin.setObjectName("reportYear")

@@ -29,11 +29,10 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
-from ui.page_parts import as_of_edit, title_label
+from ui.page_parts import as_of_edit, page_layout, title_label
 from ui.reports.painter import page_image, paint_page
 from ui.worker import Cancelled, DbWorker, OpContext, Progress
 
@@ -198,9 +197,7 @@ class ReportsPage(QWidget):
     def _build(self) -> None:
         from reports.kinds import KINDS
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 10)
-        outer.setSpacing(8)
+        outer = page_layout(self)
 
         top = QHBoxLayout()
         top.addWidget(title_label(self.tr("Reports")))

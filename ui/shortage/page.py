@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from pharmacy_app.shortage.model import OPEN_STATUSES, STATUSES
 from ui.essential.models import RowTableModel
+from ui.page_parts import page_layout
 from ui.shortage.columns import (
     PROPOSAL_COLUMNS,
     STATUS_TEXT,
@@ -195,9 +196,7 @@ class ShortagePage(QWidget):
     # -- layout ------------------------------------------------------------------
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 10)
-        outer.setSpacing(8)
+        outer = page_layout(self)
         top = QHBoxLayout()
         self.title = QLabel(self.tr("Shortage reports"))
         font = self.title.font()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.home.page import level_name
-from ui.page_parts import AsOfPage, fit_columns
+from ui.page_parts import AsOfPage, fit_columns, page_layout
 from ui.suppliers.columns import (
     DELAYED_COLUMNS,
     LINE_COLUMNS,
@@ -90,9 +90,7 @@ class SuppliersPage(AsOfPage):
     # -- layout ------------------------------------------------------------------
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 10)
-        outer.setSpacing(8)
+        outer = page_layout(self)
 
         self._add_header(outer, self.tr("Suppliers"))
 

@@ -20,12 +20,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from ui.i18n import N_
-from ui.page_parts import AsOfPage, fit_columns, message_label
+from ui.page_parts import AsOfPage, fit_columns, message_label, page_layout
 from ui.reported.page import current_user
 from ui.tables import make_table_view
 from ui.tickets.dialogs import StepDialog, TicketDialog, refusal_text
@@ -69,9 +68,7 @@ class TicketsPage(AsOfPage):
         self._build()
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 10)
-        outer.setSpacing(8)
+        outer = page_layout(self)
         self.filter_combo = QComboBox()
         self.filter_combo.setObjectName("ticketFilter")
         for key, name in FILTER_NAMES:
